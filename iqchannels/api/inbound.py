@@ -1,0 +1,97 @@
+"""Inbound API: a partner system posts its customers' messages into a channel of type API.
+
+POST /api/method/iqchannels.api.inbound.message with a JSON body and the header
+`X-IQChannels-Signature: sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>`.
+See README.md for the request and the answer.
+"""
+
+import json
+
+import frappe
+from frappe.rate_limiter import rate_limit
+
+from iqchannels.clients import client_for_identity
+from iqchannels.exceptions import BadSignature, fail, http_errors
+from iqchannels.messages import receive_client_message
+from iqchannels.signing import is_valid
+
+SIGNATURE_HEADER = "X-IQChannels-Signature"
+MAX_ID_LENGTH = 140
+MAX_BODY_BYTES = 256 * 1024
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=1200, seconds=60)
+@http_errors
+def message() -> dict:
+	body = frappe.request.get_data(cache=True) or b""
+	if len(body) > MAX_BODY_BYTES:
+		fail("invalid", "The request is too large: at most {0} bytes are accepted.", MAX_BODY_BYTES)
+	payload = parse(body)
+	channel = api_channel(payload.get("channel"))
+	if not is_valid(channel.get_password("secret", raise_exception=False), body, frappe.get_request_header(SIGNATURE_HEADER)):
+		frappe.throw(
+			frappe._("The request signature is missing or wrong: sign the raw body with the channel's secret."),
+			BadSignature,
+		)
+	client_data = payload.get("client")
+	if not isinstance(client_data, dict):
+		fail("invalid", "The request has no client object.")
+	external_id = identifier(client_data.get("id"), "client.id")
+	message_id = identifier(payload.get("message_id"), "message_id", required=False)
+	client = client_for_identity(
+		channel,
+		external_id,
+		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone")},
+		join=identifier(payload.get("client_profile"), "client_profile", required=False),
+	)
+	stored, created = receive_client_message(channel, client, payload.get("text"), external_id=message_id)
+	conversation = frappe.db.get_value("IQC Conversation", stored.conversation, ["name", "status"], as_dict=True)
+	frappe.local.response.http_status_code = 201 if created else 200
+	return {
+		"message": stored.name,
+		"conversation": conversation.name,
+		"conversation_status": conversation.status,
+		"client": stored.client,
+		"created": created,
+	}
+
+
+def parse(body: bytes) -> dict:
+	try:
+		payload = json.loads(body)
+	except ValueError:
+		fail("invalid", "The request body is not valid JSON.")
+	if not isinstance(payload, dict):
+		fail("invalid", "The request body must be a JSON object.")
+	return payload
+
+
+def api_channel(name):
+	if not name or not isinstance(name, str):
+		fail("invalid", "The request names no channel.")
+	channel = frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
+	if not channel:
+		fail("not_found", "Unknown channel {0}.", name)
+	if channel.channel_type != "API":
+		fail("invalid", "Channel {0} does not take messages through this API.", name)
+	if not channel.enabled:
+		fail("forbidden", "Channel {0} is disabled.", name)
+	return frappe.get_cached_doc("IQC Channel", name)
+
+
+def identifier(value, field: str, required: bool = True) -> str | None:
+	if value in (None, ""):
+		if required:
+			fail("invalid", "The request has no {0}.", field)
+		return None
+	if not isinstance(value, str | int) or isinstance(value, bool):
+		fail("invalid", "{0} must be a string or a number.", field)
+	value = str(value).strip()
+	if not value or len(value) > MAX_ID_LENGTH:
+		fail("invalid", "{0} must have 1 to {1} characters.", field, MAX_ID_LENGTH)
+	return value
+
+
+def text_field(value) -> str | None:
+	return value.strip()[:140] if isinstance(value, str) and value.strip() else None

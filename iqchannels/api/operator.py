@@ -1,0 +1,235 @@
+"""The operator's API: status, inbox, history and the actions on a conversation.
+
+Everything here is what the operator workspace calls; supervisors may use it too and see everything.
+"""
+
+import frappe
+from frappe.utils import cint, getdate
+
+from iqchannels import conversations, distribution, roles
+from iqchannels.exceptions import fail, http_errors
+from iqchannels.messages import client_history, post_operator_message
+from iqchannels.operators import change_status, held_conversations, lines_of, operator_doc, slots_of
+from iqchannels.permissions import can_see_conversation
+
+INBOX_FIELDS = [
+	"name",
+	"client",
+	"client_name",
+	"channel",
+	"line",
+	"status",
+	"operator",
+	"priority",
+	"category",
+	"result",
+	"opened_at",
+	"queued_at",
+	"assigned_at",
+	"closed_at",
+	"last_message_at",
+	"last_message_preview",
+	"unread_count",
+]
+INBOX_VIEWS = ("mine", "queue", "all")
+MAX_PAGE = 200
+
+
+def require_operator() -> str:
+	user = frappe.session.user
+	if not (roles.is_operator(user) or roles.is_supervisor(user)):
+		fail("forbidden", "Only IQChannels operators and supervisors can do this.")
+	return user
+
+
+def visible_conversation(name):
+	"""The conversation named `name` if the current user may see it, else a 404 or a 403."""
+	require_operator()
+	if not str(name or "").isdigit() or not frappe.db.exists("IQC Conversation", cint(name)):
+		fail("not_found", "Conversation {0} does not exist.", name)
+	conversation = frappe.get_doc("IQC Conversation", cint(name))
+	if not can_see_conversation(conversation):
+		fail("forbidden", "Conversation {0} is not yours.", name)
+	return conversation
+
+
+def workable_conversation(name):
+	"""The conversation if the current user may write in it: its operator, or a supervisor."""
+	conversation = visible_conversation(name)
+	user = frappe.session.user
+	if conversation.operator != user and not roles.is_supervisor(user):
+		if conversation.status == "Queued":
+			fail("conflict", "Take conversation {0} from the queue before working on it.", name)
+		fail("forbidden", "Conversation {0} is not yours.", name)
+	return conversation
+
+
+@frappe.whitelist()
+def me() -> dict:
+	"""The current operator: status, slots, load and lines."""
+	user = require_operator()
+	info = {"user": user, "is_supervisor": roles.is_supervisor(user), "is_operator": roles.is_operator(user)}
+	if info["is_operator"]:
+		operator = operator_doc(user)
+		info.update(
+			status=operator.status,
+			status_since=operator.status_since,
+			slots=slots_of(operator),
+			load=len(held_conversations(user)),
+			lines=lines_of(user),
+		)
+	return info
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def set_status(status: str) -> dict:
+	user = require_operator()
+	operator = change_status(user, status)
+	return {"status": operator.status, "status_since": operator.status_since}
+
+
+@frappe.whitelist()
+def inbox(
+	view: str = "mine",
+	status: str | None = None,
+	channel: str | None = None,
+	line: str | None = None,
+	date_from: str | None = None,
+	date_to: str | None = None,
+	search: str | None = None,
+	start: int = 0,
+	page_length: int = 50,
+) -> list[dict]:
+	"""Conversations of one view, permission-filtered: mine, the queue of my lines, or all."""
+	user = require_operator()
+	if view not in INBOX_VIEWS:
+		fail("invalid", "Unknown view {0}: use mine, queue or all.", view)
+	filters = {}
+	order_by = "last_message_at desc"
+	if view == "mine":
+		filters["operator"] = user
+		filters["status"] = status or "Open"
+	elif view == "queue":
+		filters["status"] = "Queued"
+		order_by = "priority desc, queued_at asc"
+		if not roles.is_supervisor(user):
+			filters["line"] = ["in", lines_of(user) or [""]]
+	elif not roles.is_supervisor(user):
+		fail("forbidden", "Only supervisors see all conversations.")
+	if status and view != "queue":
+		if status not in ("Queued", "Open", "Closed"):
+			fail("invalid", "Unknown status {0}.", status)
+		filters["status"] = status
+	if channel:
+		filters["channel"] = channel
+	if line:
+		if "line" in filters and line not in filters["line"][1]:
+			return []
+		filters["line"] = line
+	if date_from or date_to:
+		filters["opened_at"] = ["between", [getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"]]
+	or_filters = search_filters(search) if search else None
+	return frappe.get_list(
+		"IQC Conversation",
+		filters=filters,
+		or_filters=or_filters,
+		fields=INBOX_FIELDS,
+		order_by=order_by,
+		start=max(cint(start), 0),
+		page_length=min(max(cint(page_length), 1), MAX_PAGE),
+	)
+
+
+def search_filters(search: str) -> dict:
+	"""Match a conversation number, or a client's name, phone or e-mail."""
+	term = search.strip()
+	or_filters = {"client_name": ["like", f"%{term}%"]}
+	if term.lstrip("#").isdigit():
+		or_filters["name"] = cint(term.lstrip("#"))
+	clients = frappe.get_list(
+		"IQC Client",
+		or_filters={"phone": ["like", f"%{term}%"], "email": ["like", f"%{term}%"]},
+		pluck="name",
+		limit=200,
+	)
+	if clients:
+		or_filters["client"] = ["in", clients]
+	return or_filters
+
+
+@frappe.whitelist()
+def messages(conversation: str, before: int | None = None, limit: int = 50) -> dict:
+	"""A page of the client's whole history (every conversation), oldest first.
+
+	Seeing a conversation entitles one to its client's history: operators answer better when they
+	see what was said before, whoever said it.
+	"""
+	doc = visible_conversation(conversation)
+	return client_history(doc.client, before=cint(before) or None, limit=min(max(cint(limit), 1), MAX_PAGE))
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def reply(conversation: str, text: str) -> dict:
+	doc = workable_conversation(conversation)
+	return message_answer(post_operator_message(doc, frappe.session.user, text))
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def add_note(conversation: str, text: str) -> dict:
+	doc = workable_conversation(conversation)
+	return message_answer(post_operator_message(doc, frappe.session.user, text, internal=True))
+
+
+def message_answer(message) -> dict:
+	return {
+		"name": message.name,
+		"conversation": message.conversation,
+		"delivery_status": message.delivery_status,
+		"internal": message.internal,
+		"sent_at": message.sent_at,
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def mark_read(conversation: str) -> dict:
+	doc = workable_conversation(conversation)
+	return {"read": conversations.unread_reset(doc)}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def close(conversation: str, result: str | None = None, category: str | None = None) -> dict:
+	doc = workable_conversation(conversation)
+	doc = conversations.close(doc, result, category or None, by=frappe.session.user)
+	return {"name": doc.name, "status": doc.status, "result": doc.result, "category": doc.category}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def mark_spam(conversation: str, block_client: bool = True) -> dict:
+	doc = visible_conversation(conversation)
+	if doc.status == "Open":
+		doc = workable_conversation(conversation)
+	doc = conversations.mark_spam(doc, frappe.session.user, block_client=bool(block_client))
+	return {"name": doc.name, "status": doc.status, "result": doc.result}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def set_category(conversation: str, category: str | None = None) -> dict:
+	doc = workable_conversation(conversation)
+	if doc.status == "Closed":
+		fail("conflict", "The conversation is already closed.")
+	conversations.set_category(doc, category)
+	return {"name": doc.name, "category": category or None}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def take(conversation: str) -> dict:
+	doc = visible_conversation(conversation)
+	distribution.take(doc, frappe.session.user)
+	return {"name": doc.name, "status": "Open", "operator": frappe.session.user}

@@ -1,0 +1,70 @@
+"""Client profiles: one profile per customer, joined by the identities the channels know them by."""
+
+import frappe
+
+from iqchannels.exceptions import fail
+
+# Profile fields a channel may fill in; it never overwrites what an operator already wrote.
+PROFILE_FIELDS = ("full_name", "email", "phone")
+TYPE_BY_CHANNEL = {"Web widget": "Anonymous", "Telegram": "Channel", "E-mail": "Channel", "API": "Identified"}
+
+
+def identity_owner(channel: str, external_id: str) -> str | None:
+	return frappe.db.get_value(
+		"IQC Client Identity",
+		{"channel": channel, "external_id": external_id, "parenttype": "IQC Client"},
+		"parent",
+	)
+
+
+def client_for_identity(channel, external_id: str, profile: dict | None = None, join: str | None = None) -> str:
+	"""The client that `external_id` on `channel` belongs to, created on first contact.
+
+	`join` names an existing profile the identity must belong to (a partner system that knows the
+	customer already); an identity bound to someone else is refused rather than moved.
+	"""
+	profile = {k: v for k, v in (profile or {}).items() if k in PROFILE_FIELDS and v}
+	owner = identity_owner(channel.name, external_id)
+	if join:
+		if not frappe.db.exists("IQC Client", join):
+			fail("not_found", "Client {0} does not exist.", join)
+		if owner and str(owner) != str(join):
+			fail("conflict", "This identity already belongs to another client ({0}).", owner)
+	if owner:
+		fill_blank_fields(owner, profile)
+		return owner
+	if join:
+		client = frappe.get_doc("IQC Client", join)
+		client.append("identities", {"channel": channel.name, "external_id": external_id})
+		client.save(ignore_permissions=True)
+		fill_blank_fields(client.name, profile)
+		return client.name
+	return create_client(channel, external_id, profile)
+
+
+def create_client(channel, external_id: str, profile: dict) -> str:
+	client = frappe.get_doc(
+		{
+			"doctype": "IQC Client",
+			"client_type": TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
+			**profile,
+			"identities": [{"channel": channel.name, "external_id": external_id}],
+		}
+	)
+	frappe.db.savepoint("iqc_new_client")
+	try:
+		client.insert(ignore_permissions=True)
+	except frappe.UniqueValidationError:
+		# The same new customer wrote twice at once: the other request made the profile first.
+		frappe.db.rollback(save_point="iqc_new_client")
+		return identity_owner(channel.name, external_id)
+	return client.name
+
+
+def fill_blank_fields(client: str, profile: dict) -> None:
+	if not profile:
+		return
+	current = frappe.db.get_value("IQC Client", client, list(profile), as_dict=True)
+	blanks = {k: v for k, v in profile.items() if not current.get(k)}
+	if blanks:
+		frappe.db.set_value("IQC Client", client, blanks)

@@ -1,0 +1,162 @@
+"""The conversation lifecycle in the shell: open, queue, assign, requeue, close, spam.
+
+The engine decides; these functions load what it needs, write its decisions and announce them.
+Conditional updates (`... where status = 'Queued'`) make assignment and requeue safe when two workers
+or two operators act on one conversation at once.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+from iqchannels import distribution, realtime, settings
+from iqchannels.engine.lifecycle import ensure_can_close, queue_priority, silent_conversations, SilenceState
+from iqchannels.exceptions import fail
+from iqchannels.messages import add_message, add_system_message
+from iqchannels.operators import full_name
+
+SPAM_RESULT = "Spam"
+SILENCE_RESULT = "Client silent"
+
+
+def open_conversation(client, channel):
+	"""Open the client's next conversation on `channel` and queue it in the channel's line."""
+	line = frappe.get_cached_doc("IQC Line", channel.default_line)
+	now = now_datetime()
+	conversation = frappe.get_doc(
+		{
+			"doctype": "IQC Conversation",
+			"client": client.name,
+			"client_name": client.full_name,
+			"channel": channel.name,
+			"line": line.name,
+			"status": "Queued",
+			"priority": queue_priority(bool(client.vip), line.priority),
+			"opened_at": now,
+			"queued_at": now,
+			"last_message_at": now,
+		}
+	).insert(ignore_permissions=True)
+	add_system_message(conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name))
+	if greeting := settings.autoreply(channel, "greeting_text"):
+		add_message(conversation, "Bot", greeting)
+	realtime.publish_conversation("conversation-queued", conversation)
+	distribution.request(line.name)
+	return conversation
+
+
+def assign(name: str, user: str, reason: str) -> bool:
+	"""Give a queued conversation to `user`; False when someone else got it first."""
+	now = now_datetime()
+	frappe.db.sql(
+		"""update `tabIQC Conversation`
+		set status='Open', operator=%(user)s, assigned_at=%(now)s, assignment_reason=%(reason)s,
+			modified=%(now)s
+		where name=%(name)s and status='Queued'""",
+		{"user": user, "now": now, "reason": reason, "name": name},
+	)
+	if not frappe.db._cursor.rowcount:
+		return False
+	frappe.db.set_value("IQC Operator", user, "last_assigned_at", now, update_modified=False)
+	conversation = frappe.get_doc("IQC Conversation", name)
+	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), reason))
+	realtime.publish_conversation("conversation-assigned", conversation, reason=reason)
+	return True
+
+
+def requeue(name: str, why: str) -> bool:
+	"""Return an open conversation to its line's queue; False when it was not open any more."""
+	previous = frappe.db.get_value("IQC Conversation", name, "operator")
+	now = now_datetime()
+	frappe.db.sql(
+		"""update `tabIQC Conversation`
+		set status='Queued', operator=null, queued_at=%(now)s, assignment_reason=null, modified=%(now)s
+		where name=%(name)s and status='Open'""",
+		{"now": now, "name": name},
+	)
+	if not frappe.db._cursor.rowcount:
+		return False
+	conversation = frappe.get_doc("IQC Conversation", name)
+	add_system_message(conversation, _("Returned to the queue of line {0}: {1}").format(conversation.line, why))
+	realtime.publish_conversation("conversation-queued", conversation, also_to=[previous], previous_operator=previous)
+	distribution.request(conversation.line)
+	return True
+
+
+def close(conversation, result: str, category: str | None = None, by: str | None = None, spam: bool = False):
+	ensure_can_close(conversation.status, result)
+	if not frappe.db.get_value("IQC Close Result", result, "enabled"):
+		fail("invalid", "Unknown result {0}: choose one of the results in the list.", result)
+	if category and not frappe.db.exists("IQC Category", category):
+		fail("invalid", "Unknown category {0}.", category)
+	held_slot = conversation.status == "Open"
+	now = now_datetime()
+	frappe.db.sql(
+		"""update `tabIQC Conversation`
+		set status='Closed', result=%(result)s, category=coalesce(%(category)s, category), closed_at=%(now)s,
+			closed_by=%(by)s, spam=%(spam)s, modified=%(now)s
+		where name=%(name)s and status!='Closed'""",
+		{"result": result, "category": category, "now": now, "by": by, "spam": int(spam), "name": conversation.name},
+	)
+	if not frappe.db._cursor.rowcount:
+		fail("conflict", "The conversation is already closed.")
+	conversation.reload()
+	who = full_name(by) if by else _("The system")
+	add_system_message(conversation, _("{0} closed the conversation: {1}").format(who, _(result)))
+	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
+	if not spam:
+		if closing := settings.autoreply(channel, "closing_text"):
+			add_message(conversation, "Bot", closing)
+	realtime.publish_conversation("conversation-closed", conversation, result=result)
+	if held_slot:
+		distribution.request(conversation.line)
+	return conversation
+
+
+def mark_spam(conversation, by: str, block_client: bool = True):
+	close(conversation, SPAM_RESULT, by=by, spam=True)
+	if block_client:
+		frappe.db.set_value("IQC Client", conversation.client, "blocked", 1)
+		add_system_message(conversation, _("{0} blocked the client").format(full_name(by)))
+	return conversation
+
+
+def set_category(conversation, category: str | None):
+	if category and not frappe.db.exists("IQC Category", category):
+		fail("invalid", "Unknown category {0}.", category)
+	frappe.db.set_value("IQC Conversation", conversation.name, "category", category or None)
+
+
+def auto_close_silent() -> list[str]:
+	"""Scheduler job: close open conversations whose client stopped answering the operator."""
+	silence = settings.auto_close_after()
+	if not silence:
+		return []
+	now = now_datetime()
+	rows = frappe.get_all(
+		"IQC Conversation",
+		filters={"status": "Open", "last_operator_message_at": ["<=", now - silence]},
+		fields=["name", "status", "last_client_message_at", "last_operator_message_at"],
+	)
+	due = silent_conversations((SilenceState(**row) for row in rows), now, silence)
+	result = settings.settings().auto_close_result or SILENCE_RESULT
+	text = settings.settings().auto_close_text
+	for name in due:
+		conversation = frappe.get_doc("IQC Conversation", name)
+		if text:
+			add_message(conversation, "Bot", text)
+		close(conversation, result)
+	return due
+
+
+def unread_reset(conversation) -> int:
+	"""Mark the client's messages in the conversation read by the operator; returns how many."""
+	now = now_datetime()
+	frappe.db.sql(
+		"""update `tabIQC Message` set delivery_status='Read', read_at=%(now)s
+		where conversation=%(name)s and author_type='Client' and delivery_status!='Read'""",
+		{"now": now, "name": conversation.name},
+	)
+	count = frappe.db._cursor.rowcount
+	frappe.db.set_value("IQC Conversation", conversation.name, "unread_count", 0, update_modified=False)
+	return cint(count)

@@ -1,0 +1,101 @@
+"""Distribution in the shell: load a line's state, let the engine plan, apply the plan safely.
+
+A line is distributed by one process at a time: `distribute_line` locks the line's row for the length
+of its transaction. Assignments are conditional writes, so a conversation taken meanwhile by hand is
+skipped, never assigned twice.
+"""
+
+import frappe
+
+from iqchannels import settings
+from iqchannels.engine.model import DomainError
+from iqchannels.engine.routing import OperatorState, QueuedConversation, ensure_can_take, plan_assignments
+from iqchannels.operators import line_members, operator_doc, slots_of
+
+JOB_PREFIX = "iqchannels:distribute:"
+
+
+def request(line: str) -> None:
+	"""Ask for the line to be distributed after this transaction commits; repeated asks merge."""
+	frappe.enqueue(
+		"iqchannels.distribution.distribute_line",
+		queue="short",
+		line=line,
+		job_id=JOB_PREFIX + line,
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+
+
+def lock_line(line: str) -> dict:
+	row = frappe.db.sql(
+		"select name, mode, enabled from `tabIQC Line` where name=%s for update", line, as_dict=True
+	)
+	return row[0] if row else None
+
+
+def distribute_line(line: str) -> list:
+	"""Assign the line's queue in automatic mode. Returns the assignments made."""
+	from iqchannels.conversations import assign
+
+	state = lock_line(line)
+	if not state or state.mode != "Automatic" or not state.enabled:
+		return []
+	queue = [
+		QueuedConversation(r.name, r.priority, r.queued_at)
+		for r in frappe.get_all(
+			"IQC Conversation",
+			filters={"line": line, "status": "Queued"},
+			fields=["name", "priority", "queued_at"],
+		)
+	]
+	if not queue:
+		return []
+	plan = plan_assignments(queue, operator_states(line_members(line)))
+	return [a for a in plan if assign(a.conversation, a.operator, a.reason)]
+
+
+def operator_states(users: list[str]) -> list[OperatorState]:
+	if not users:
+		return []
+	rows = frappe.get_all(
+		"IQC Operator",
+		filters={"name": ["in", users]},
+		fields=["name", "status", "slots", "last_assigned_at"],
+	)
+	loads = dict(
+		frappe.db.sql(
+			"""select operator, count(*) from `tabIQC Conversation`
+			where status='Open' and operator in %(users)s group by operator""",
+			{"users": users},
+		)
+	)
+	default = settings.number("default_slots")
+	return [
+		OperatorState(r.name, r.status, r.slots or default, loads.get(r.name, 0), r.last_assigned_at)
+		for r in rows
+	]
+
+
+def take(conversation, user: str) -> None:
+	"""An operator takes a queued conversation; of two at once, one wins, the other hears why."""
+	from iqchannels.conversations import assign
+	from iqchannels.operators import held_conversations, is_member
+
+	lock_line(conversation.line)
+	status = frappe.db.get_value("IQC Conversation", conversation.name, "status")
+	operator = operator_doc(user)
+	ensure_can_take(
+		status, operator.status, len(held_conversations(user)), slots_of(operator), is_member(user, conversation.line)
+	)
+	if not assign(conversation.name, user, "manual take"):
+		raise DomainError("conflict", "Someone else has already taken this conversation.")
+
+
+def sweep() -> None:
+	"""Scheduler safety net: every enabled automatic line with a queue gets distributed."""
+	lines = frappe.get_all(
+		"IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True
+	)
+	for line in lines:
+		request(line)

@@ -1,0 +1,98 @@
+"""Operators in the shell: their records, lines, load and status changes."""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+from iqchannels import realtime, roles, settings
+from iqchannels.engine.statuses import plan_status_change
+
+
+def operator_doc(user: str):
+	"""The operator record of a user, made on first use for anyone with the operator role."""
+	if frappe.db.exists("IQC Operator", user):
+		return frappe.get_doc("IQC Operator", user)
+	if not roles.is_operator(user):
+		frappe.throw(_("{0} is not an operator.").format(user), frappe.PermissionError)
+	doc = frappe.get_doc({"doctype": "IQC Operator", "user": user, "status": "Offline"})
+	doc.insert(ignore_permissions=True)
+	return doc
+
+
+def slots_of(operator) -> int:
+	return cint(operator.slots) or settings.number("default_slots")
+
+
+def lines_of(user: str) -> list[str]:
+	return frappe.get_all(
+		"IQC Line Member", filters={"operator": user, "parenttype": "IQC Line"}, pluck="parent", order_by="parent"
+	)
+
+
+def line_members(line: str) -> list[str]:
+	return frappe.get_all(
+		"IQC Line Member", filters={"parent": line, "parenttype": "IQC Line"}, pluck="operator"
+	)
+
+
+def is_member(user: str, line: str) -> bool:
+	return bool(
+		frappe.db.exists("IQC Line Member", {"parent": line, "parenttype": "IQC Line", "operator": user})
+	)
+
+
+def held_conversations(user: str) -> list[str]:
+	return frappe.get_all("IQC Conversation", filters={"operator": user, "status": "Open"}, pluck="name")
+
+
+def change_status(user: str, status: str, automatic: bool = False, reason: str | None = None):
+	"""Apply a status change decided by the engine: log it, requeue if needed, wake the lines up."""
+	from iqchannels import conversations, distribution
+
+	operator = operator_doc(user)
+	# Serialize with distribution, which reads statuses and loads under the line locks.
+	frappe.db.sql("select name from `tabIQC Operator` where name=%s for update", operator.name)
+	held = held_conversations(user)
+	change = plan_status_change(operator.status, status, len(held), settings.offline_policy())
+	if not change.changed:
+		return operator
+
+	now = now_datetime()
+	frappe.get_doc(
+		{
+			"doctype": "IQC Operator Status Log",
+			"operator": operator.name,
+			"from_status": change.old,
+			"to_status": change.new,
+			"changed_at": now,
+			"changed_by": frappe.session.user,
+			"automatic": int(automatic),
+			"reason": reason,
+			"requeued": len(held) if change.requeue_held else 0,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value(
+		"IQC Operator", operator.name, {"status": change.new, "status_since": now}, update_modified=False
+	)
+	operator.status, operator.status_since = change.new, now
+
+	if change.requeue_held:
+		why = _("{0} went {1}").format(full_name(user), _(change.new))
+		for name in held:
+			conversations.requeue(name, why)
+	if change.frees_capacity:
+		for line in lines_of(user):
+			distribution.request(line)
+
+	realtime.publish(
+		"operator-status-changed",
+		{"operator": user, "status": change.new, "since": str(now), "automatic": bool(automatic)},
+		[user, *roles.supervisors()],
+	)
+	return operator
+
+
+def full_name(user: str | None) -> str:
+	if not user:
+		return ""
+	return frappe.utils.get_fullname(user)

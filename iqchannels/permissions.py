@@ -1,0 +1,75 @@
+"""Row-level access: operators see their own conversations and the queues of their lines.
+
+Wired in hooks.py as `has_permission` and `permission_query_conditions`, so the desk's list views,
+Report Builder and `frappe.get_list` in the APIs all apply the same rule.
+"""
+
+import frappe
+
+from iqchannels import roles
+from iqchannels.operators import lines_of
+
+
+def conversation_condition(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return ""
+	if not roles.is_operator(user):
+		return "1=0"
+	mine = f"`tabIQC Conversation`.operator = {frappe.db.escape(user)}"
+	lines = lines_of(user)
+	if not lines:
+		return f"({mine})"
+	line_list = ", ".join(frappe.db.escape(line) for line in lines)
+	return f"({mine} or (`tabIQC Conversation`.status = 'Queued' and `tabIQC Conversation`.line in ({line_list})))"
+
+
+def can_see_conversation(conversation, user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return True
+	if not roles.is_operator(user):
+		return False
+	if conversation.operator == user:
+		return True
+	return conversation.status == "Queued" and conversation.line in lines_of(user)
+
+
+def conversation_has_permission(doc, ptype=None, user=None, debug=False):
+	return can_see_conversation(doc, user)
+
+
+def message_condition(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	inner = conversation_condition(user)
+	if not inner or inner == "1=0":
+		return inner
+	return (
+		"`tabIQC Message`.conversation in "
+		f"(select name from `tabIQC Conversation` where {inner})"
+	)
+
+
+def message_has_permission(doc, ptype=None, user=None, debug=False):
+	conversation = frappe.db.get_value(
+		"IQC Conversation", doc.conversation, ["name", "operator", "status", "line"], as_dict=True
+	)
+	return bool(conversation) and can_see_conversation(conversation, user)
+
+
+def quick_reply_condition(user: str | None = None) -> str:
+	"""Everyone sees global and line replies; personal ones only their owner (supervisors all)."""
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return ""
+	return f"(`tabIQC Quick Reply`.scope != 'Personal' or `tabIQC Quick Reply`.user = {frappe.db.escape(user)})"
+
+
+def quick_reply_has_permission(doc, ptype=None, user=None, debug=False):
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return True
+	if doc.scope == "Personal":
+		return doc.user in (None, "", user)
+	# Shared replies are read by operators and edited by supervisors.
+	return ptype in (None, "read", "select", "report", "print", "email")

@@ -1,0 +1,25 @@
+"""HMAC-SHA256 signatures shared by the inbound API, webhooks and the widget's identified clients."""
+
+import hashlib
+import hmac
+import secrets
+
+SIGNATURE_PREFIX = "sha256="
+
+
+def sign(secret: str, body: bytes) -> str:
+	return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def is_valid(secret: str, body: bytes, signature: str | None) -> bool:
+	"""Constant-time check; a signature may be given with or without the `sha256=` prefix."""
+	if not secret or not signature:
+		return False
+	given = signature.strip()
+	if not given.startswith(SIGNATURE_PREFIX):
+		given = SIGNATURE_PREFIX + given
+	return hmac.compare_digest(sign(secret, body).encode(), given.encode())
+
+
+def new_secret() -> str:
+	return secrets.token_urlsafe(32)
