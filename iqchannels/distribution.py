@@ -16,15 +16,38 @@ JOB_PREFIX = "iqchannels:distribute:"
 
 
 def request(line: str) -> None:
-	"""Ask for the line to be distributed after this transaction commits; repeated asks merge."""
-	frappe.enqueue(
-		"iqchannels.distribution.distribute_line",
-		queue="short",
-		line=line,
-		job_id=JOB_PREFIX + line,
-		deduplicate=True,
-		enqueue_after_commit=True,
-	)
+	"""Ask for the line to be distributed once this transaction commits.
+
+	Asks within one transaction merge into one job per line, and a job already waiting in the queue
+	absorbs later asks, so a burst of triggers costs one distribution run.
+	"""
+	pending = getattr(frappe.local, "iqc_pending_lines", None)
+	if pending is None:
+		pending = frappe.local.iqc_pending_lines = set()
+		frappe.db.after_commit.add(enqueue_pending)
+		frappe.db.after_rollback.add(forget_pending)
+	pending.add(line)
+
+
+def pending_lines() -> set[str]:
+	return set(getattr(frappe.local, "iqc_pending_lines", None) or ())
+
+
+def enqueue_pending() -> None:
+	lines = getattr(frappe.local, "iqc_pending_lines", None) or ()
+	frappe.local.iqc_pending_lines = None
+	for line in sorted(lines):
+		frappe.enqueue(
+			"iqchannels.distribution.distribute_line",
+			queue="short",
+			line=line,
+			job_id=JOB_PREFIX + line,
+			deduplicate=True,
+		)
+
+
+def forget_pending() -> None:
+	frappe.local.iqc_pending_lines = None
 
 
 def lock_line(line: str) -> dict:

@@ -21,16 +21,11 @@ def is_operator(user: str | None = None) -> bool:
 
 
 def supervisors() -> list[str]:
-	"""Enabled users who oversee the floor; cached per request since events fan out to them."""
-	cache = frappe.local.__dict__.setdefault("iqc_supervisors", None)
-	if cache is None:
-		cache = frappe.get_all(
-			"Has Role",
-			filters={"role": ["in", list(OVERSEER_ROLES - {"System Manager"})], "parenttype": "User"},
-			pluck="parent",
-			distinct=True,
-		)
-		enabled = set(frappe.get_all("User", filters={"name": ["in", cache], "enabled": 1}, pluck="name"))
-		cache = sorted(enabled)
-		frappe.local.iqc_supervisors = cache
-	return cache
+	"""Enabled users who oversee the floor: realtime events about any conversation reach them."""
+	return frappe.db.sql_list(
+		"""select distinct user.name from `tabUser` user
+		join `tabHas Role` role on role.parent = user.name and role.parenttype = 'User'
+		where user.enabled = 1 and role.role in %(roles)s
+		order by user.name""",
+		{"roles": [SUPERVISOR, ADMINISTRATOR]},
+	)

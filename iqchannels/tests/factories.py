@@ -1,0 +1,108 @@
+"""Builders of test data on a real site: users with roles, operators, lines, channels, clients writing."""
+
+import json
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import set_request
+
+from iqchannels.clients import client_for_identity
+from iqchannels.messages import receive_client_message
+from iqchannels.roles import OPERATOR, SUPERVISOR
+from iqchannels.signing import sign
+
+
+def unique(prefix: str) -> str:
+	return f"{prefix}-{frappe.generate_hash(length=8)}"
+
+
+def make_user(role: str | None = OPERATOR, first_name: str = "Test") -> str:
+	email = f"{unique(first_name.lower())}@iqc.test"
+	user = frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": first_name, "send_welcome_email": 0}
+	).insert(ignore_permissions=True)
+	if role:
+		user.add_roles(role)
+	return email
+
+
+def make_operator(status: str = "Offline", slots: int = 3, first_name: str = "Operator") -> str:
+	user = make_user(OPERATOR, first_name)
+	frappe.get_doc(
+		{"doctype": "IQC Operator", "user": user, "slots": slots, "status": status}
+	).insert(ignore_permissions=True)
+	return user
+
+
+def make_supervisor() -> str:
+	return make_user(SUPERVISOR, "Supervisor")
+
+
+def make_line(members=(), mode: str = "Automatic", priority: int = 0) -> str:
+	line = frappe.get_doc(
+		{
+			"doctype": "IQC Line",
+			"line_name": unique("Line"),
+			"mode": mode,
+			"priority": priority,
+			"members": [{"operator": user} for user in members],
+		}
+	).insert(ignore_permissions=True)
+	return line.name
+
+
+def make_channel(line: str, channel_type: str = "API", **texts):
+	channel = frappe.get_doc(
+		{
+			"doctype": "IQC Channel",
+			"channel_name": unique("Channel"),
+			"channel_type": channel_type,
+			"default_line": line,
+			**texts,
+		}
+	).insert(ignore_permissions=True)
+	return channel
+
+
+def client_writes(channel, external_id: str, text: str = "Hello", message_id: str | None = None):
+	"""A client of `channel` known there as `external_id` writes a message; returns it."""
+	client = client_for_identity(channel, external_id, {"full_name": f"Client {external_id}"})
+	message, _ = receive_client_message(channel, client, text, external_id=message_id)
+	return message
+
+
+def signed_inbound(channel, payload: dict | bytes, secret: str | None = None, signature: str | None = None):
+	"""Call the inbound API in this process, as a request with a raw body and a signature header."""
+	from iqchannels.api import inbound
+
+	body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+	secret = secret if secret is not None else channel.get_password("secret")
+	headers = {"X-IQChannels-Signature": signature if signature is not None else sign(secret, body)}
+	set_request(method="POST", path="/api/method/iqchannels.api.inbound.message", data=body,
+		headers=headers, content_type="application/json")
+	frappe.local.response = frappe._dict()
+	return inbound.message()
+
+
+class IQCTestCase(FrappeTestCase):
+	"""Each test starts from the class's state and leaves nothing behind."""
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def assertRefused(self, status: int, fn, *args, **kwargs) -> Exception:
+		"""`fn` must fail with an error that answers HTTP `status` and says something to a person."""
+		with self.assertRaises(Exception) as caught:
+			fn(*args, **kwargs)
+		error = caught.exception
+		self.assertEqual(getattr(error, "http_status_code", None), status, f"{type(error).__name__}: {error}")
+		self.assertTrue(str(error).strip(), "the error carries a message")
+		frappe.clear_messages()
+		return error
+
+	def count(self, doctype: str, **filters) -> int:
+		return frappe.db.count(doctype, filters)
