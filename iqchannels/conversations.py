@@ -155,7 +155,7 @@ def unread_reset(conversation) -> int:
 	frappe.db.sql(
 		"""update `tabIQC Message` set delivery_status='Read', read_at=%(now)s
 		where conversation=%(name)s and author_type='Client' and delivery_status!='Read'""",
-		{"now": now, "name": conversation.name},
+		{"now": now, "name": str(conversation.name)},
 	)
 	count = frappe.db._cursor.rowcount
 	frappe.db.set_value("IQC Conversation", conversation.name, "unread_count", 0, update_modified=False)

@@ -5,7 +5,6 @@ app_description = "Omnichannel contact center: web chat, Telegram, e-mail and AP
 app_email = "dev@iqchannels.local"
 app_license = "mit"
 
-required_apps = ["frappe"]
 
 after_install = "iqchannels.install.after_install"
 after_migrate = "iqchannels.install.after_migrate"

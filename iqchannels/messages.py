@@ -77,6 +77,8 @@ def receive_client_message(channel, client: str, text, external_id: str | None =
 	from iqchannels.conversations import open_conversation
 
 	text = clean_text(text, settings.number("max_message_length"))
+	# Link columns to numbered documents are strings: compare them with strings to use their indexes.
+	client = str(client)
 	if stored := stored_client_message(channel.name, external_id):
 		return stored, False
 	# One client's messages are placed one at a time, so two at once never open two conversations.
@@ -132,5 +134,6 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 	)
 	for row, start in zip(rows, starts):
 		row.group_start = start
+		row.conversation = int(row.conversation)
 	has_more = len(rows) > limit
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}

@@ -45,8 +45,8 @@ def message_condition(user: str | None = None) -> str:
 	if not inner or inner == "1=0":
 		return inner
 	return (
-		"`tabIQC Message`.conversation in "
-		f"(select name from `tabIQC Conversation` where {inner})"
+		"exists (select 1 from `tabIQC Conversation` where `tabIQC Conversation`.name = "
+		f"`tabIQC Message`.conversation and {inner})"
 	)
 
 

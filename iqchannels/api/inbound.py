@@ -8,9 +8,12 @@ See README.md for the request and the answer.
 import json
 
 import frappe
+from frappe.utils import cint
 from frappe.rate_limiter import rate_limit
 
+from iqchannels import settings
 from iqchannels.clients import client_for_identity
+from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import BadSignature, fail, http_errors
 from iqchannels.messages import receive_client_message
 from iqchannels.signing import is_valid
@@ -39,20 +42,22 @@ def message() -> dict:
 		fail("invalid", "The request has no client object.")
 	external_id = identifier(client_data.get("id"), "client.id")
 	message_id = identifier(payload.get("message_id"), "message_id", required=False)
+	# Checked before the client is looked up or created, so a refused message leaves no trace.
+	text = clean_text(payload.get("text"), settings.number("max_message_length"))
 	client = client_for_identity(
 		channel,
 		external_id,
 		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone")},
 		join=identifier(payload.get("client_profile"), "client_profile", required=False),
 	)
-	stored, created = receive_client_message(channel, client, payload.get("text"), external_id=message_id)
+	stored, created = receive_client_message(channel, client, text, external_id=message_id)
 	conversation = frappe.db.get_value("IQC Conversation", stored.conversation, ["name", "status"], as_dict=True)
 	frappe.local.response.http_status_code = 201 if created else 200
 	return {
 		"message": stored.name,
 		"conversation": conversation.name,
 		"conversation_status": conversation.status,
-		"client": stored.client,
+		"client": cint(stored.client),
 		"created": created,
 	}
 

@@ -42,12 +42,16 @@ def require_operator() -> str:
 	return user
 
 
+def existing_conversation(name):
+	if not str(name or "").isdigit() or not frappe.db.exists("IQC Conversation", cint(name)):
+		fail("not_found", "Conversation {0} does not exist.", name)
+	return frappe.get_doc("IQC Conversation", cint(name))
+
+
 def visible_conversation(name):
 	"""The conversation named `name` if the current user may see it, else a 404 or a 403."""
 	require_operator()
-	if not str(name or "").isdigit() or not frappe.db.exists("IQC Conversation", cint(name)):
-		fail("not_found", "Conversation {0} does not exist.", name)
-	conversation = frappe.get_doc("IQC Conversation", cint(name))
+	conversation = existing_conversation(name)
 	if not can_see_conversation(conversation):
 		fail("forbidden", "Conversation {0} is not yours.", name)
 	return conversation
@@ -130,7 +134,7 @@ def inbox(
 	if date_from or date_to:
 		filters["opened_at"] = ["between", [getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"]]
 	or_filters = search_filters(search) if search else None
-	return frappe.get_list(
+	rows = frappe.get_list(
 		"IQC Conversation",
 		filters=filters,
 		or_filters=or_filters,
@@ -139,6 +143,9 @@ def inbox(
 		start=max(cint(start), 0),
 		page_length=min(max(cint(page_length), 1), MAX_PAGE),
 	)
+	for row in rows:
+		row.client = cint(row.client)
+	return rows
 
 
 def search_filters(search: str) -> dict:
@@ -154,12 +161,12 @@ def search_filters(search: str) -> dict:
 		limit=200,
 	)
 	if clients:
-		or_filters["client"] = ["in", clients]
+		or_filters["client"] = ["in", [str(c) for c in clients]]
 	return or_filters
 
 
 @frappe.whitelist()
-def messages(conversation: str, before: int | None = None, limit: int = 50) -> dict:
+def messages(conversation: str | int, before: int | None = None, limit: int = 50) -> dict:
 	"""A page of the client's whole history (every conversation), oldest first.
 
 	Seeing a conversation entitles one to its client's history: operators answer better when they
@@ -171,14 +178,14 @@ def messages(conversation: str, before: int | None = None, limit: int = 50) -> d
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def reply(conversation: str, text: str) -> dict:
+def reply(conversation: str | int, text: str) -> dict:
 	doc = workable_conversation(conversation)
 	return message_answer(post_operator_message(doc, frappe.session.user, text))
 
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def add_note(conversation: str, text: str) -> dict:
+def add_note(conversation: str | int, text: str) -> dict:
 	doc = workable_conversation(conversation)
 	return message_answer(post_operator_message(doc, frappe.session.user, text, internal=True))
 
@@ -186,7 +193,7 @@ def add_note(conversation: str, text: str) -> dict:
 def message_answer(message) -> dict:
 	return {
 		"name": message.name,
-		"conversation": message.conversation,
+		"conversation": cint(message.conversation),
 		"delivery_status": message.delivery_status,
 		"internal": message.internal,
 		"sent_at": message.sent_at,
@@ -194,14 +201,14 @@ def message_answer(message) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def mark_read(conversation: str) -> dict:
+def mark_read(conversation: str | int) -> dict:
 	doc = workable_conversation(conversation)
 	return {"read": conversations.unread_reset(doc)}
 
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def close(conversation: str, result: str | None = None, category: str | None = None) -> dict:
+def close(conversation: str | int, result: str | None = None, category: str | None = None) -> dict:
 	doc = workable_conversation(conversation)
 	doc = conversations.close(doc, result, category or None, by=frappe.session.user)
 	return {"name": doc.name, "status": doc.status, "result": doc.result, "category": doc.category}
@@ -209,7 +216,7 @@ def close(conversation: str, result: str | None = None, category: str | None = N
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def mark_spam(conversation: str, block_client: bool = True) -> dict:
+def mark_spam(conversation: str | int, block_client: bool = True) -> dict:
 	doc = visible_conversation(conversation)
 	if doc.status == "Open":
 		doc = workable_conversation(conversation)
@@ -219,7 +226,7 @@ def mark_spam(conversation: str, block_client: bool = True) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def set_category(conversation: str, category: str | None = None) -> dict:
+def set_category(conversation: str | int, category: str | None = None) -> dict:
 	doc = workable_conversation(conversation)
 	if doc.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
@@ -229,7 +236,9 @@ def set_category(conversation: str, category: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
-def take(conversation: str) -> dict:
-	doc = visible_conversation(conversation)
+def take(conversation: str | int) -> dict:
+	require_operator()
+	doc = existing_conversation(conversation)
+	# Members of the line hear "already taken" rather than "not yours" when someone was quicker.
 	distribution.take(doc, frappe.session.user)
 	return {"name": doc.name, "status": "Open", "operator": frappe.session.user}

@@ -80,6 +80,7 @@ def signed_inbound(channel, payload: dict | bytes, secret: str | None = None, si
 	headers = {"X-IQChannels-Signature": signature if signature is not None else sign(secret, body)}
 	set_request(method="POST", path="/api/method/iqchannels.api.inbound.message", data=body,
 		headers=headers, content_type="application/json")
+	frappe.local.request_ip = "127.0.0.1"
 	frappe.local.response = frappe._dict()
 	return inbound.message()
 

@@ -8,7 +8,14 @@ from frappe.utils import now_datetime
 from iqchannels import distribution
 from iqchannels.api import operator as api
 from iqchannels.conversations import auto_close_silent
-from iqchannels.tests.factories import IQCTestCase, client_writes, make_channel, make_line, make_operator
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	client_writes,
+	make_channel,
+	make_line,
+	make_operator,
+	signed_inbound,
+)
 
 
 class TestLifecycle(IQCTestCase):
@@ -100,12 +107,14 @@ class TestLifecycle(IQCTestCase):
 		frappe.set_user(self.ann)
 		page = api.messages(second, limit=3)
 		self.assertTrue(page["has_more"])
-		self.assertEqual([m.text for m in page["messages"]][-2:], ["two", "three"])
-		self.assertFalse(page["messages"][-1].group_start)  # "three" continues "two" within 60 s
+		self.assertEqual([m.author_type for m in page["messages"]], ["Client", "Client", "System"])
+		self.assertEqual([m.text for m in page["messages"]][:2], ["two", "three"])
+		self.assertTrue(page["messages"][0].group_start)
+		self.assertFalse(page["messages"][1].group_start)  # "three" continues "two" within 60 s
 		older = api.messages(second, before=page["messages"][0].name, limit=200)
 		self.assertFalse(older["has_more"])
 		everything = [m.text for m in older["messages"] + page["messages"]]
-		self.assertEqual(everything[0].split(" ")[0], "Conversation")
+		self.assertTrue(everything[0].startswith(f"Conversation #{first} opened"))
 		self.assertIn("one", everything)
 		self.assertEqual({m.conversation for m in older["messages"] + page["messages"]}, {first, second})
 
@@ -124,7 +133,9 @@ class TestLifecycle(IQCTestCase):
 		self.assertEqual((doc.status, doc.result, doc.spam), ("Closed", "Spam", 1))
 		self.assertEqual(frappe.db.get_value("IQC Client", message.client, "blocked"), 1)
 		before = self.count("IQC Message")
-		self.assertRefused(403, client_writes, self.channel, "c-5", "more spam")
+		body = {"channel": self.channel.name, "client": {"id": "c-5"}, "text": "more spam"}
+		error = self.assertRefused(403, signed_inbound, self.channel, body)
+		self.assertIn("blocked", str(error))
 		self.assertEqual(self.count("IQC Message"), before)
 
 	def test_silent_client_is_auto_closed_but_a_waiting_client_is_not(self):
