@@ -174,3 +174,25 @@ class TestLifecycle(IQCTestCase):
 		self.assertRefused(400, api.set_category, conversation, "No such category")
 		api.close(conversation, "Resolved")
 		self.assertEqual(frappe.db.get_value("IQC Conversation", conversation, "category"), "Delivery")
+
+
+class TestRealtimeAudience(IQCTestCase):
+	"""Events go to the rooms of entitled users only, and only once the transaction commits."""
+
+	def test_queued_conversation_is_announced_to_line_members_and_supervisors_only(self):
+		from iqchannels.tests.factories import make_supervisor
+
+		ann, outsider = make_operator(first_name="Ann"), make_operator(first_name="Out")
+		supervisor = make_supervisor()
+		line = make_line([ann])
+		make_line([outsider])
+		frappe.local._realtime_log = []
+		client_writes(make_channel(line), "rt-1")
+		rooms = {room for event, _, room in frappe.local._realtime_log if event == "iqchannels:conversation-queued"}
+		self.assertIn(f"user:{ann}", rooms)
+		self.assertIn(f"user:{supervisor}", rooms)
+		self.assertNotIn(f"user:{outsider}", rooms)
+		ours = [room for event, _, room in frappe.local._realtime_log if event.startswith("iqchannels:")]
+		self.assertTrue(ours and all(room.startswith("user:") for room in ours), ours)
+		frappe.db.rollback()
+		self.assertEqual(getattr(frappe.local, "_realtime_log", []), [])  # nothing is sent for a rollback
