@@ -17,7 +17,9 @@ def identity_owner(channel: str, external_id: str) -> str | None:
 	)
 
 
-def client_for_identity(channel, external_id: str, profile: dict | None = None, join: str | None = None) -> str:
+def client_for_identity(
+	channel, external_id: str, profile: dict | None = None, join: str | None = None
+) -> str:
 	"""The client that `external_id` on `channel` belongs to, created on first contact.
 
 	`join` names an existing profile the identity must belong to (a partner system that knows the

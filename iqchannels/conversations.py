@@ -10,7 +10,7 @@ from frappe import _
 from frappe.utils import cint, now_datetime
 
 from iqchannels import distribution, realtime, settings
-from iqchannels.engine.lifecycle import ensure_can_close, queue_priority, silent_conversations, SilenceState
+from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.exceptions import fail
 from iqchannels.messages import add_message, add_system_message
 from iqchannels.operators import full_name
@@ -37,7 +37,9 @@ def open_conversation(client, channel):
 			"last_message_at": now,
 		}
 	).insert(ignore_permissions=True)
-	add_system_message(conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name))
+	add_system_message(
+		conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name)
+	)
 	if greeting := settings.autoreply(channel, "greeting_text"):
 		add_message(conversation, "Bot", greeting)
 	realtime.publish_conversation("conversation-queued", conversation)
@@ -77,8 +79,12 @@ def requeue(name: str, why: str) -> bool:
 	if not frappe.db._cursor.rowcount:
 		return False
 	conversation = frappe.get_doc("IQC Conversation", name)
-	add_system_message(conversation, _("Returned to the queue of line {0}: {1}").format(conversation.line, why))
-	realtime.publish_conversation("conversation-queued", conversation, also_to=[previous], previous_operator=previous)
+	add_system_message(
+		conversation, _("Returned to the queue of line {0}: {1}").format(conversation.line, why)
+	)
+	realtime.publish_conversation(
+		"conversation-queued", conversation, also_to=[previous], previous_operator=previous
+	)
 	distribution.request(conversation.line)
 	return True
 
@@ -96,7 +102,14 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 		set status='Closed', result=%(result)s, category=coalesce(%(category)s, category), closed_at=%(now)s,
 			closed_by=%(by)s, spam=%(spam)s, modified=%(now)s
 		where name=%(name)s and status!='Closed'""",
-		{"result": result, "category": category, "now": now, "by": by, "spam": int(spam), "name": conversation.name},
+		{
+			"result": result,
+			"category": category,
+			"now": now,
+			"by": by,
+			"spam": int(spam),
+			"name": conversation.name,
+		},
 	)
 	if not frappe.db._cursor.rowcount:
 		fail("conflict", "The conversation is already closed.")

@@ -109,7 +109,11 @@ def take(conversation, user: str) -> None:
 	status = frappe.db.get_value("IQC Conversation", conversation.name, "status")
 	operator = operator_doc(user)
 	ensure_can_take(
-		status, operator.status, len(held_conversations(user)), slots_of(operator), is_member(user, conversation.line)
+		status,
+		operator.status,
+		len(held_conversations(user)),
+		slots_of(operator),
+		is_member(user, conversation.line),
 	)
 	if not assign(conversation.name, user, "manual take"):
 		raise DomainError("conflict", "Someone else has already taken this conversation.")
@@ -117,8 +121,6 @@ def take(conversation, user: str) -> None:
 
 def sweep() -> None:
 	"""Scheduler safety net: every enabled automatic line with a queue gets distributed."""
-	lines = frappe.get_all(
-		"IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True
-	)
+	lines = frappe.get_all("IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True)
 	for line in lines:
 		request(line)

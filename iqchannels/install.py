@@ -26,7 +26,9 @@ def after_migrate():
 def ensure_roles():
 	for role in ALL_ROLES:
 		if not frappe.db.exists("Role", role):
-			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def ensure_results():
@@ -42,4 +44,3 @@ def ensure_settings():
 	if not settings.auto_close_result:
 		settings.auto_close_result = "Client silent"
 	settings.save(ignore_permissions=True)
-

@@ -25,8 +25,16 @@ MESSAGE_FIELDS = [
 ]
 
 
-def add_message(conversation, author_type: str, text: str, author: str | None = None, internal: bool = False,
-		external_id: str | None = None, delivery_status: str = "Sent", publish: bool = True):
+def add_message(
+	conversation,
+	author_type: str,
+	text: str,
+	author: str | None = None,
+	internal: bool = False,
+	external_id: str | None = None,
+	delivery_status: str = "Sent",
+	publish: bool = True,
+):
 	"""Store a message and keep the conversation's timestamps and preview in step."""
 	now = now_datetime()
 	message = frappe.get_doc(
@@ -59,7 +67,11 @@ def add_message(conversation, author_type: str, text: str, author: str | None = 
 	conversation.update(changes)
 	if publish:
 		realtime.publish_conversation(
-			"message-created", conversation, message=message.name, author_type=author_type, internal=bool(internal)
+			"message-created",
+			conversation,
+			message=message.name,
+			author_type=author_type,
+			internal=bool(internal),
 		)
 	return message
 
@@ -129,10 +141,8 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 		"IQC Message", filters=filters, fields=MESSAGE_FIELDS, order_by="name desc", limit=limit + 1
 	)
 	rows.reverse()
-	starts = group_starts(
-		[MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows]
-	)
-	for row, start in zip(rows, starts):
+	starts = group_starts([MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows])
+	for row, start in zip(rows, starts, strict=True):
 		row.group_start = start
 		row.conversation = int(row.conversation)
 	has_more = len(rows) > limit

@@ -25,7 +25,10 @@ def slots_of(operator) -> int:
 
 def lines_of(user: str) -> list[str]:
 	return frappe.get_all(
-		"IQC Line Member", filters={"operator": user, "parenttype": "IQC Line"}, pluck="parent", order_by="parent"
+		"IQC Line Member",
+		filters={"operator": user, "parenttype": "IQC Line"},
+		pluck="parent",
+		order_by="parent",
 	)
 
 

@@ -62,7 +62,9 @@ def quick_reply_condition(user: str | None = None) -> str:
 	user = user or frappe.session.user
 	if roles.is_supervisor(user):
 		return ""
-	return f"(`tabIQC Quick Reply`.scope != 'Personal' or `tabIQC Quick Reply`.user = {frappe.db.escape(user)})"
+	return (
+		f"(`tabIQC Quick Reply`.scope != 'Personal' or `tabIQC Quick Reply`.user = {frappe.db.escape(user)})"
+	)
 
 
 def quick_reply_has_permission(doc, ptype=None, user=None, debug=False):

@@ -20,7 +20,9 @@ def test_offline_requeues_or_is_refused_per_setting():
 		plan_status_change("Active", "Offline", held=1, offline_policy=OfflinePolicy.REFUSE)
 	assert error.value.kind == "conflict" and "1" in str(error.value)
 	# with nothing held, Offline is always allowed
-	assert not plan_status_change("Active", "Offline", held=0, offline_policy=OfflinePolicy.REFUSE).requeue_held
+	assert not plan_status_change(
+		"Active", "Offline", held=0, offline_policy=OfflinePolicy.REFUSE
+	).requeue_held
 
 
 def test_turning_active_frees_capacity_but_staying_active_does_not():

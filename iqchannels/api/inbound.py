@@ -8,8 +8,8 @@ See README.md for the request and the answer.
 import json
 
 import frappe
-from frappe.utils import cint
 from frappe.rate_limiter import rate_limit
+from frappe.utils import cint
 
 from iqchannels import settings
 from iqchannels.clients import client_for_identity
@@ -32,9 +32,15 @@ def message() -> dict:
 		fail("invalid", "The request is too large: at most {0} bytes are accepted.", MAX_BODY_BYTES)
 	payload = parse(body)
 	channel = api_channel(payload.get("channel"))
-	if not is_valid(channel.get_password("secret", raise_exception=False), body, frappe.get_request_header(SIGNATURE_HEADER)):
+	if not is_valid(
+		channel.get_password("secret", raise_exception=False),
+		body,
+		frappe.get_request_header(SIGNATURE_HEADER),
+	):
 		frappe.throw(
-			frappe._("The request signature is missing or wrong: sign the raw body with the channel's secret."),
+			frappe._(
+				"The request signature is missing or wrong: sign the raw body with the channel's secret."
+			),
 			BadSignature,
 		)
 	client_data = payload.get("client")
@@ -51,7 +57,9 @@ def message() -> dict:
 		join=identifier(payload.get("client_profile"), "client_profile", required=False),
 	)
 	stored, created = receive_client_message(channel, client, text, external_id=message_id)
-	conversation = frappe.db.get_value("IQC Conversation", stored.conversation, ["name", "status"], as_dict=True)
+	conversation = frappe.db.get_value(
+		"IQC Conversation", stored.conversation, ["name", "status"], as_dict=True
+	)
 	frappe.local.response.http_status_code = 201 if created else 200
 	return {
 		"message": stored.name,

@@ -132,7 +132,10 @@ def inbox(
 			return []
 		filters["line"] = line
 	if date_from or date_to:
-		filters["opened_at"] = ["between", [getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"]]
+		filters["opened_at"] = [
+			"between",
+			[getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"],
+		]
 	or_filters = search_filters(search) if search else None
 	rows = frappe.get_list(
 		"IQC Conversation",

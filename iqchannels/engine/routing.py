@@ -76,9 +76,7 @@ def plan_assignments(
 	return plan
 
 
-def ensure_can_take(
-	status: str, operator_status: str, load: int, slots: int, is_member: bool
-) -> None:
+def ensure_can_take(status: str, operator_status: str, load: int, slots: int, is_member: bool) -> None:
 	"""An operator takes a queued conversation of one of their lines, with a free slot."""
 	if status != ConversationStatus.QUEUED:
 		raise DomainError("conflict", "Someone else has already taken this conversation.")

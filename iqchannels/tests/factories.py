@@ -28,9 +28,9 @@ def make_user(role: str | None = OPERATOR, first_name: str = "Test") -> str:
 
 def make_operator(status: str = "Offline", slots: int = 3, first_name: str = "Operator") -> str:
 	user = make_user(OPERATOR, first_name)
-	frappe.get_doc(
-		{"doctype": "IQC Operator", "user": user, "slots": slots, "status": status}
-	).insert(ignore_permissions=True)
+	frappe.get_doc({"doctype": "IQC Operator", "user": user, "slots": slots, "status": status}).insert(
+		ignore_permissions=True
+	)
 	return user
 
 
@@ -78,8 +78,13 @@ def signed_inbound(channel, payload: dict | bytes, secret: str | None = None, si
 	body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
 	secret = secret if secret is not None else channel.get_password("secret")
 	headers = {"X-IQChannels-Signature": signature if signature is not None else sign(secret, body)}
-	set_request(method="POST", path="/api/method/iqchannels.api.inbound.message", data=body,
-		headers=headers, content_type="application/json")
+	set_request(
+		method="POST",
+		path="/api/method/iqchannels.api.inbound.message",
+		data=body,
+		headers=headers,
+		content_type="application/json",
+	)
 	frappe.local.request_ip = "127.0.0.1"
 	frappe.local.response = frappe._dict()
 	return inbound.message()

@@ -40,7 +40,9 @@ class TestInboundInProcess(IQCTestCase):
 		self.assertEqual(self.written(), before)
 		client = frappe.get_doc("IQC Client", answer["client"])
 		self.assertEqual((client.full_name, client.client_type), ("Ivan Petrov", "Identified"))
-		self.assertEqual([(i.channel, i.external_id) for i in client.identities], [(self.channel.name, "crm-1")])
+		self.assertEqual(
+			[(i.channel, i.external_id) for i in client.identities], [(self.channel.name, "crm-1")]
+		)
 
 	def test_bad_input_is_refused_and_nothing_is_written(self):
 		before = self.written()
@@ -78,10 +80,17 @@ class TestInboundInProcess(IQCTestCase):
 		self.assertEqual(joined["client"], first)
 		# but an identity already bound to someone else is not moved
 		before = self.written()
-		error = self.assertRefused(409, signed_inbound, self.channel, payload(self.channel, client_id="crm-B", client_profile=first))
+		error = self.assertRefused(
+			409, signed_inbound, self.channel, payload(self.channel, client_id="crm-B", client_profile=first)
+		)
 		self.assertIn(str(second), str(error))
 		self.assertEqual(self.written(), before)
-		self.assertRefused(404, signed_inbound, self.channel, payload(self.channel, client_id="crm-C", client_profile="987654321"))
+		self.assertRefused(
+			404,
+			signed_inbound,
+			self.channel,
+			payload(self.channel, client_id="crm-C", client_profile="987654321"),
+		)
 
 
 class TestInboundOverHTTP(IQCTestCase):
@@ -133,7 +142,9 @@ class TestInboundOverHTTP(IQCTestCase):
 		self.assertIn("signature", forged.text)
 		unsigned = self.post(body, None)
 		self.assertEqual(unsigned.status_code, 401)
-		self.assertEqual(frappe.db.count("IQC Message", {"channel": self.channel.name, "author_type": "Client"}), 1)
+		self.assertEqual(
+			frappe.db.count("IQC Message", {"channel": self.channel.name, "author_type": "Client"}), 1
+		)
 
 	def test_errors_carry_a_human_message(self):
 		body = json.dumps(payload(self.channel, text="")).encode()

@@ -40,7 +40,9 @@ class TestLifecycle(IQCTestCase):
 		self.assertEqual(conversation.line, self.line)
 		self.assertEqual(conversation.unread_count, 2)
 		self.assertEqual(conversation.last_message_preview, "Please help")
-		self.assertTrue(conversation.opened_at and conversation.queued_at and conversation.last_client_message_at)
+		self.assertTrue(
+			conversation.opened_at and conversation.queued_at and conversation.last_client_message_at
+		)
 		system = frappe.get_all(
 			"IQC Message", filters={"conversation": conversation.name, "author_type": "System"}, pluck="text"
 		)
@@ -82,7 +84,9 @@ class TestLifecycle(IQCTestCase):
 		self.assertEqual(texts[-1], ("Bot", "Thank you, goodbye!"))
 		self.assertTrue(any(kind == "System" and "closed the conversation" in text for kind, text in texts))
 		self.assertEqual(
-			frappe.db.get_value("IQC Message", {"conversation": conversation, "author_type": "Client"}, "delivery_status"),
+			frappe.db.get_value(
+				"IQC Message", {"conversation": conversation, "author_type": "Client"}, "delivery_status"
+			),
 			"Read",
 		)
 
@@ -152,7 +156,12 @@ class TestLifecycle(IQCTestCase):
 		long_ago = now_datetime() - timedelta(hours=2)
 		for name in (silent, waiting):
 			frappe.db.set_value(
-				"IQC Conversation", name, {"last_operator_message_at": long_ago, "last_client_message_at": long_ago - timedelta(minutes=1)}
+				"IQC Conversation",
+				name,
+				{
+					"last_operator_message_at": long_ago,
+					"last_client_message_at": long_ago - timedelta(minutes=1),
+				},
 			)
 		frappe.db.set_value("IQC Conversation", waiting, "last_client_message_at", now_datetime())
 
@@ -188,7 +197,9 @@ class TestRealtimeAudience(IQCTestCase):
 		make_line([outsider])
 		frappe.local._realtime_log = []
 		client_writes(make_channel(line), "rt-1")
-		rooms = {room for event, _, room in frappe.local._realtime_log if event == "iqchannels:conversation-queued"}
+		rooms = {
+			room for event, _, room in frappe.local._realtime_log if event == "iqchannels:conversation-queued"
+		}
 		self.assertIn(f"user:{ann}", rooms)
 		self.assertIn(f"user:{supervisor}", rooms)
 		self.assertNotIn(f"user:{outsider}", rooms)

@@ -38,7 +38,9 @@ class TestOperatorStatus(IQCTestCase):
 			fields=["from_status", "to_status", "changed_at", "automatic"],
 			order_by="creation asc",
 		)
-		self.assertEqual([(r.from_status, r.to_status) for r in logs], [("Offline", "Active"), ("Active", "Away")])
+		self.assertEqual(
+			[(r.from_status, r.to_status) for r in logs], [("Offline", "Active"), ("Active", "Away")]
+		)
 		self.assertTrue(all(r.changed_at and not r.automatic for r in logs))
 		self.assertEqual(self.as_ann(api.me)["status"], "Away")
 
@@ -48,10 +50,15 @@ class TestOperatorStatus(IQCTestCase):
 		for name in held:
 			doc = frappe.get_doc("IQC Conversation", name)
 			self.assertEqual((doc.status, doc.operator), ("Queued", None))
-			texts = frappe.get_all("IQC Message", filters={"conversation": name, "author_type": "System"}, pluck="text")
+			texts = frappe.get_all(
+				"IQC Message", filters={"conversation": name, "author_type": "System"}, pluck="text"
+			)
 			self.assertTrue(any("Returned to the queue" in t and "Break" in t for t in texts), texts)
 		self.assertEqual(
-			frappe.db.get_value("IQC Operator Status Log", {"operator": self.ann, "to_status": "Break"}, "requeued"), 2
+			frappe.db.get_value(
+				"IQC Operator Status Log", {"operator": self.ann, "to_status": "Break"}, "requeued"
+			),
+			2,
 		)
 
 	def test_away_keeps_held_conversations(self):

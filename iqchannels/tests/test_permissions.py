@@ -91,8 +91,15 @@ class TestPermissions(IQCTestCase):
 			self.assertFalse(frappe.has_permission("IQC Message", "read"))
 
 	def test_search_by_number_name_and_phone(self):
-		frappe.db.set_value("IQC Client", frappe.db.get_value("IQC Conversation", self.sales_queued, "client"), "phone", "+79990001122")
+		frappe.db.set_value(
+			"IQC Client",
+			frappe.db.get_value("IQC Conversation", self.sales_queued, "client"),
+			"phone",
+			"+79990001122",
+		)
 		frappe.set_user(self.bob)
 		self.assertEqual([r.name for r in api.inbox("queue", search="0001122")], [self.sales_queued])
-		self.assertEqual([r.name for r in api.inbox("queue", search=f"#{self.sales_queued}")], [self.sales_queued])
+		self.assertEqual(
+			[r.name for r in api.inbox("queue", search=f"#{self.sales_queued}")], [self.sales_queued]
+		)
 		self.assertEqual(api.inbox("queue", search="nobody-has-this-name"), [])

@@ -19,12 +19,18 @@ class IQCClient(Document):
 			key = (row.channel, row.external_id)
 			if key in seen:
 				frappe.throw(
-					_("Identity {0} in channel {1} is listed twice.").format(row.external_id, row.channel), Conflict
+					_("Identity {0} in channel {1} is listed twice.").format(row.external_id, row.channel),
+					Conflict,
 				)
 			seen.add(key)
 			owner = frappe.db.get_value(
 				"IQC Client Identity",
-				{"channel": row.channel, "external_id": row.external_id, "parenttype": "IQC Client", "parent": ["!=", str(self.name or "")]},
+				{
+					"channel": row.channel,
+					"external_id": row.external_id,
+					"parenttype": "IQC Client",
+					"parent": ["!=", str(self.name or "")],
+				},
 				"parent",
 			)
 			if owner:

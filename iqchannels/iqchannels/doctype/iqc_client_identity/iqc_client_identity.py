@@ -11,4 +11,6 @@ class IQCClientIdentity(Document):
 
 def on_doctype_update():
 	# One identity in a channel belongs to one client, even when two first messages race.
-	frappe.db.add_unique("IQC Client Identity", ["channel", "external_id"], constraint_name="channel_external_id")
+	frappe.db.add_unique(
+		"IQC Client Identity", ["channel", "external_id"], constraint_name="channel_external_id"
+	)

@@ -18,6 +18,8 @@ class IQCQuickReply(Document):
 		else:
 			self.user = None
 			if not is_supervisor():
-				frappe.throw(_("Only supervisors create global and line quick replies."), frappe.PermissionError)
+				frappe.throw(
+					_("Only supervisors create global and line quick replies."), frappe.PermissionError
+				)
 		if self.scope != "Line":
 			self.line = None

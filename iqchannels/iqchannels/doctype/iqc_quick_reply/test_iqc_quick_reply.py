@@ -9,7 +9,13 @@ from iqchannels.tests.factories import IQCTestCase, make_operator, make_supervis
 class TestIQCQuickReply(IQCTestCase):
 	def reply(self, scope="Personal", shortcut="hello"):
 		return frappe.get_doc(
-			{"doctype": "IQC Quick Reply", "title": shortcut, "shortcut": shortcut, "scope": scope, "text": "Hello!"}
+			{
+				"doctype": "IQC Quick Reply",
+				"title": shortcut,
+				"shortcut": shortcut,
+				"scope": scope,
+				"text": "Hello!",
+			}
 		)
 
 	def test_personal_replies_are_their_owners_and_shared_ones_are_made_by_supervisors(self):
