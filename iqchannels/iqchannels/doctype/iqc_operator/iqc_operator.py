@@ -9,6 +9,11 @@ from iqchannels.roles import OPERATOR
 
 
 class IQCOperator(Document):
+	def onload(self):
+		from iqchannels.operators import lines_of
+
+		self.set_onload("lines", lines_of(self.name))
+
 	def validate(self):
 		if self.user and OPERATOR not in frappe.get_roles(self.user):
 			frappe.throw(_("{0} needs the {1} role to be an operator.").format(self.user, OPERATOR))
