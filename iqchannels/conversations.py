@@ -11,6 +11,7 @@ from frappe.utils import cint, now_datetime
 
 from iqchannels import distribution, realtime, settings
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
+from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail
 from iqchannels.messages import add_message, add_system_message
 from iqchannels.operators import full_name
@@ -47,23 +48,52 @@ def open_conversation(client, channel):
 	return conversation
 
 
-def assign(name: str, user: str, reason: str) -> bool:
-	"""Give a queued conversation to `user`; False when someone else got it first."""
+def assign(
+	name: str, user: str, decision: Assignment, by: str | None = None, from_operator: str | None = None
+) -> bool:
+	"""Give a conversation to `user` as `decision` says, and log why.
+
+	Only a queued conversation is taken, or, for a supervisor's reassignment, one still held by
+	`from_operator`: False when someone else changed it first.
+	"""
 	now = now_datetime()
 	frappe.db.sql(
-		"""update `tabIQC Conversation`
+		f"""update `tabIQC Conversation`
 		set status='Open', operator=%(user)s, assigned_at=%(now)s, assignment_reason=%(reason)s,
 			modified=%(now)s
-		where name=%(name)s and status='Queued'""",
-		{"user": user, "now": now, "reason": reason, "name": name},
+		where name=%(name)s and {"status='Open' and operator=%(previous)s" if from_operator else "status='Queued'"}""",
+		{"user": user, "now": now, "reason": decision.reason, "name": name, "previous": from_operator},
 	)
 	if not frappe.db._cursor.rowcount:
 		return False
 	frappe.db.set_value("IQC Operator", user, "last_assigned_at", now, update_modified=False)
 	conversation = frappe.get_doc("IQC Conversation", name)
-	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), reason))
-	realtime.publish_conversation("conversation-assigned", conversation, reason=reason)
+	log_assignment(conversation, decision, now, by)
+	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), decision.reason))
+	realtime.publish_conversation(
+		"conversation-assigned", conversation, reason=decision.reason, also_to=[from_operator]
+	)
 	return True
+
+
+def log_assignment(conversation, decision: Assignment, at, by: str | None) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "IQC Assignment Log",
+			"conversation": conversation.name,
+			"line": conversation.line,
+			"operator": decision.operator,
+			"assigned_at": at,
+			"rule": decision.rule,
+			"reason": decision.reason,
+			"assigned_by": by,
+			"load_before": decision.load_before,
+			"slots": decision.slots,
+			"over_slots": int(decision.over_slots),
+			"available": decision.available,
+			"candidates": ", ".join(decision.candidates),
+		}
+	).insert(ignore_permissions=True)
 
 
 def requeue(name: str, why: str) -> bool:

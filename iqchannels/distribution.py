@@ -5,14 +5,26 @@ of its transaction. Assignments are conditional writes, so a conversation taken 
 skipped, never assigned twice.
 """
 
+from datetime import timedelta
+
 import frappe
+from frappe.utils import now_datetime
 
 from iqchannels import settings
 from iqchannels.engine.model import DomainError
-from iqchannels.engine.routing import OperatorState, QueuedConversation, ensure_can_take, plan_assignments
+from iqchannels.engine.routing import (
+	Assignment,
+	OperatorState,
+	QueuedConversation,
+	StickyPolicy,
+	ensure_can_take,
+	plan_assignments,
+)
 from iqchannels.operators import line_members, operator_doc, slots_of
 
 JOB_PREFIX = "iqchannels:distribute:"
+MANUAL = "manual take"
+SUPERVISOR = "supervisor"
 
 
 def request(line: str) -> None:
@@ -64,18 +76,55 @@ def distribute_line(line: str) -> list:
 	state = lock_line(line)
 	if not state or state.mode != "Automatic" or not state.enabled:
 		return []
-	queue = [
-		QueuedConversation(r.name, r.priority, r.queued_at)
-		for r in frappe.get_all(
-			"IQC Conversation",
-			filters={"line": line, "status": "Queued"},
-			fields=["name", "priority", "queued_at"],
-		)
-	]
+	queue = queued_conversations(line)
 	if not queue:
 		return []
-	plan = plan_assignments(queue, operator_states(line_members(line)))
-	return [a for a in plan if assign(a.conversation, a.operator, a.reason)]
+	policy = StickyPolicy(
+		window=timedelta(hours=settings.number("sticky_window_hours")),
+		over_slots=bool(settings.settings().sticky_over_slots),
+	)
+	plan = plan_assignments(queue, operator_states(line_members(line)), now=now_datetime(), sticky=policy)
+	return [a for a in plan if assign(a.conversation, a.operator, a)]
+
+
+def queued_conversations(line: str) -> list[QueuedConversation]:
+	"""The line's queue, with what sticky routing needs: each client's responsible operator and the
+	operator and close time of the client's last closed conversation."""
+	rows = frappe.get_all(
+		"IQC Conversation",
+		filters={"line": line, "status": "Queued"},
+		fields=["name", "priority", "queued_at", "client"],
+	)
+	clients = sorted({r.client for r in rows})
+	if not clients:
+		return []
+	responsible = {
+		str(name): operator
+		for name, operator in frappe.get_all(
+			"IQC Client",
+			filters={"name": ["in", clients]},
+			fields=["name", "responsible_operator"],
+			as_list=True,
+		)
+	}
+	previous = {}
+	for client, operator, closed_at in frappe.db.sql(
+		"""select client, operator, closed_at from `tabIQC Conversation`
+		where client in %(clients)s and status='Closed' and operator is not null
+		order by closed_at desc""",
+		{"clients": clients},
+	):
+		previous.setdefault(client, (operator, closed_at))
+	return [
+		QueuedConversation(
+			r.name,
+			r.priority,
+			r.queued_at,
+			*previous.get(r.client, (None, None)),
+			responsible_operator=responsible.get(r.client),
+		)
+		for r in rows
+	]
 
 
 def operator_states(users: list[str]) -> list[OperatorState]:
@@ -108,14 +157,10 @@ def take(conversation, user: str) -> None:
 	lock_line(conversation.line)
 	status = frappe.db.get_value("IQC Conversation", conversation.name, "status")
 	operator = operator_doc(user)
-	ensure_can_take(
-		status,
-		operator.status,
-		len(held_conversations(user)),
-		slots_of(operator),
-		is_member(user, conversation.line),
-	)
-	if not assign(conversation.name, user, "manual take"):
+	load, slots = len(held_conversations(user)), slots_of(operator)
+	ensure_can_take(status, operator.status, load, slots, is_member(user, conversation.line))
+	decision = Assignment(conversation.name, user, MANUAL, load, slots, (user,))
+	if not assign(conversation.name, user, decision, by=user):
 		raise DomainError("conflict", "Someone else has already taken this conversation.")
 
 
