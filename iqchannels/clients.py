@@ -5,7 +5,7 @@ import frappe
 from iqchannels.exceptions import fail
 
 # Profile fields a channel may fill in; it never overwrites what an operator already wrote.
-PROFILE_FIELDS = ("full_name", "email", "phone")
+PROFILE_FIELDS = ("full_name", "email", "phone", "language")
 TYPE_BY_CHANNEL = {"Web widget": "Anonymous", "Telegram": "Channel", "E-mail": "Channel", "API": "Identified"}
 
 

@@ -13,6 +13,7 @@ from iqchannels import distribution, realtime, settings
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail
+from iqchannels.lines import is_working_now, line_for
 from iqchannels.messages import add_message, add_system_message
 from iqchannels.operators import full_name
 
@@ -20,10 +21,11 @@ SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
 
 
-def open_conversation(client, channel):
-	"""Open the client's next conversation on `channel` and queue it in the channel's line."""
-	line = frappe.get_cached_doc("IQC Line", channel.default_line)
+def open_conversation(client, channel, text: str = ""):
+	"""Open the client's next conversation on `channel` and queue it in the line routing chooses."""
 	now = now_datetime()
+	choice = line_for(channel, client, text, now)
+	line = frappe.get_cached_doc("IQC Line", choice.line)
 	conversation = frappe.get_doc(
 		{
 			"doctype": "IQC Conversation",
@@ -31,6 +33,7 @@ def open_conversation(client, channel):
 			"client_name": client.full_name,
 			"channel": channel.name,
 			"line": line.name,
+			"routing_rule": choice.rule,
 			"status": "Queued",
 			"priority": queue_priority(bool(client.vip), line.priority),
 			"opened_at": now,
@@ -41,7 +44,12 @@ def open_conversation(client, channel):
 	add_system_message(
 		conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name)
 	)
-	if greeting := settings.autoreply(channel, "greeting_text"):
+	if choice.rule:
+		add_system_message(conversation, _("Routed to line {0} by rule {1}").format(line.name, choice.rule))
+	if not is_working_now(line.name, now):
+		if off_hours := settings.autoreply(channel, "off_hours_text"):
+			add_message(conversation, "Bot", off_hours)
+	elif greeting := settings.autoreply(channel, "greeting_text"):
 		add_message(conversation, "Bot", greeting)
 	realtime.publish_conversation("conversation-queued", conversation)
 	distribution.request(line.name)

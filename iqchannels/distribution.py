@@ -8,6 +8,7 @@ skipped, never assigned twice.
 from datetime import timedelta
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
 from iqchannels import settings
@@ -20,7 +21,9 @@ from iqchannels.engine.routing import (
 	ensure_can_take,
 	plan_assignments,
 )
-from iqchannels.operators import line_members, operator_doc, slots_of
+from iqchannels.engine.waiting import AnswerState, unanswered
+from iqchannels.lines import is_working_now
+from iqchannels.operators import full_name, line_members, operator_doc, slots_of
 
 JOB_PREFIX = "iqchannels:distribute:"
 MANUAL = "manual take"
@@ -76,6 +79,9 @@ def distribute_line(line: str) -> list:
 	state = lock_line(line)
 	if not state or state.mode != "Automatic" or not state.enabled:
 		return []
+	now = now_datetime()
+	if not is_working_now(line, now):
+		return []  # outside working hours conversations wait; the client was told so
 	queue = queued_conversations(line)
 	if not queue:
 		return []
@@ -83,7 +89,7 @@ def distribute_line(line: str) -> list:
 		window=timedelta(hours=settings.number("sticky_window_hours")),
 		over_slots=bool(settings.settings().sticky_over_slots),
 	)
-	plan = plan_assignments(queue, operator_states(line_members(line)), now=now_datetime(), sticky=policy)
+	plan = plan_assignments(queue, operator_states(line_members(line)), now=now, sticky=policy)
 	return [a for a in plan if assign(a.conversation, a.operator, a)]
 
 
@@ -93,7 +99,7 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 	rows = frappe.get_all(
 		"IQC Conversation",
 		filters={"line": line, "status": "Queued"},
-		fields=["name", "priority", "queued_at", "client"],
+		fields=["name", "priority", "queued_at", "client", "unanswered_by"],
 	)
 	clients = sorted({r.client for r in rows})
 	if not clients:
@@ -122,6 +128,7 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 			r.queued_at,
 			*previous.get(r.client, (None, None)),
 			responsible_operator=responsible.get(r.client),
+			avoid_operator=r.unanswered_by,
 		)
 		for r in rows
 	]
@@ -169,3 +176,35 @@ def sweep() -> None:
 	lines = frappe.get_all("IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True)
 	for line in lines:
 		request(line)
+
+
+def requeue_unanswered() -> list[str]:
+	"""Scheduler job: conversations whose operator did not answer within the line's no-answer timeout
+	go back to the queue and are offered to someone else."""
+	from iqchannels.conversations import requeue
+
+	now = now_datetime()
+	requeued = []
+	for line, minutes in frappe.get_all(
+		"IQC Line",
+		filters={"enabled": 1, "no_answer_timeout_minutes": [">", 0]},
+		fields=["name", "no_answer_timeout_minutes"],
+		as_list=True,
+	):
+		timeout = timedelta(minutes=minutes)
+		rows = frappe.get_all(
+			"IQC Conversation",
+			filters={"line": line, "status": "Open", "assigned_at": ["<=", now - timeout]},
+			fields=["name", "status", "assigned_at", "last_operator_message_at", "operator"],
+		)
+		operators = {r.name: r.operator for r in rows}
+		for name in unanswered(
+			(AnswerState(**{k: r[k] for k in AnswerState.__annotations__}) for r in rows), now, timeout
+		):
+			frappe.db.set_value(
+				"IQC Conversation", name, "unanswered_by", operators[name], update_modified=False
+			)
+			why = _("{0} did not answer within {1} min").format(full_name(operators[name]), minutes)
+			if requeue(name, why):
+				requeued.append(name)
+	return requeued

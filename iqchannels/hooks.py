@@ -26,6 +26,8 @@ scheduler_events = {
 		"* * * * *": [
 			"iqchannels.distribution.sweep",
 			"iqchannels.conversations.auto_close_silent",
+			"iqchannels.distribution.requeue_unanswered",
+			"iqchannels.operators.offline_absent",
 		],
 	},
 }

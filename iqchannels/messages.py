@@ -97,13 +97,15 @@ def receive_client_message(channel, client: str, text, external_id: str | None =
 	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", client)
 	if stored := stored_client_message(channel.name, external_id):
 		return stored, False
-	profile = frappe.db.get_value("IQC Client", client, ["name", "full_name", "vip", "blocked"], as_dict=True)
+	profile = frappe.db.get_value(
+		"IQC Client", client, ["name", "full_name", "vip", "blocked", "client_type", "language"], as_dict=True
+	)
 	open_name = frappe.db.get_value(
 		"IQC Conversation", {"client": client, "channel": channel.name, "status": ["!=", "Closed"]}, "name"
 	)
 	decision = place_client_message(open_name, bool(profile.blocked))
 	if decision.opens_conversation:
-		conversation = open_conversation(profile, channel)
+		conversation = open_conversation(profile, channel, text)
 	else:
 		conversation = frappe.get_doc("IQC Conversation", decision.conversation)
 	message = add_message(conversation, "Client", text, external_id=external_id, delivery_status="Delivered")

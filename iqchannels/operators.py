@@ -1,10 +1,13 @@
 """Operators in the shell: their records, lines, load and status changes."""
 
+from datetime import timedelta
+
 import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
 from iqchannels import realtime, roles, settings
+from iqchannels.engine.model import OfflinePolicy
 from iqchannels.engine.statuses import plan_status_change
 
 
@@ -49,14 +52,19 @@ def held_conversations(user: str) -> list[str]:
 
 
 def change_status(user: str, status: str, automatic: bool = False, reason: str | None = None):
-	"""Apply a status change decided by the engine: log it, requeue if needed, wake the lines up."""
+	"""Apply a status change decided by the engine: log it, requeue if needed, wake the lines up.
+
+	An automatic change (the workspace went away) always returns held conversations to the queue:
+	nobody is there to close them.
+	"""
 	from iqchannels import conversations, distribution
 
 	operator = operator_doc(user)
 	# Serialize with distribution, which reads statuses and loads under the line locks.
 	frappe.db.sql("select name from `tabIQC Operator` where name=%s for update", operator.name)
 	held = held_conversations(user)
-	change = plan_status_change(operator.status, status, len(held), settings.offline_policy())
+	policy = OfflinePolicy.REQUEUE if automatic else settings.offline_policy()
+	change = plan_status_change(operator.status, status, len(held), policy)
 	if not change.changed:
 		return operator
 
@@ -75,7 +83,10 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.set_value(
-		"IQC Operator", operator.name, {"status": change.new, "status_since": now}, update_modified=False
+		"IQC Operator",
+		operator.name,
+		{"status": change.new, "status_since": now, "last_seen_at": now},
+		update_modified=False,
 	)
 	operator.status, operator.status_since = change.new, now
 
@@ -99,3 +110,22 @@ def full_name(user: str | None) -> str:
 	if not user:
 		return ""
 	return frappe.utils.get_fullname(user)
+
+
+def mark_seen(user: str) -> None:
+	frappe.db.set_value("IQC Operator", user, "last_seen_at", now_datetime(), update_modified=False)
+
+
+def offline_absent() -> list[str]:
+	"""Scheduler job: Active operators whose workspace has been silent past the presence timeout go
+	Offline, logged as automatic."""
+	threshold = now_datetime() - timedelta(minutes=settings.number("presence_timeout_minutes"))
+	absent = frappe.get_all(
+		"IQC Operator",
+		filters={"status": "Active"},
+		or_filters=[["last_seen_at", "<", threshold], ["last_seen_at", "is", "not set"]],
+		pluck="name",
+	)
+	for user in absent:
+		change_status(user, "Offline", automatic=True, reason=_("The workspace was disconnected"))
+	return absent

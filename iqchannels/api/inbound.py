@@ -53,7 +53,7 @@ def message() -> dict:
 	client = client_for_identity(
 		channel,
 		external_id,
-		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone")},
+		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone", "language")},
 		join=identifier(payload.get("client_profile"), "client_profile", required=False),
 	)
 	stored, created = receive_client_message(channel, client, text, external_id=message_id)

@@ -9,7 +9,14 @@ from frappe.utils import cint, getdate
 from iqchannels import conversations, distribution, roles
 from iqchannels.exceptions import fail, http_errors
 from iqchannels.messages import client_history, post_operator_message
-from iqchannels.operators import change_status, held_conversations, lines_of, operator_doc, slots_of
+from iqchannels.operators import (
+	change_status,
+	held_conversations,
+	lines_of,
+	mark_seen,
+	operator_doc,
+	slots_of,
+)
 from iqchannels.permissions import can_see_conversation
 
 INBOX_FIELDS = [
@@ -91,6 +98,15 @@ def set_status(status: str) -> dict:
 	user = require_operator()
 	operator = change_status(user, status)
 	return {"status": operator.status, "status_since": operator.status_since}
+
+
+@frappe.whitelist(methods=["POST"])
+def heartbeat() -> dict:
+	"""The workspace says it is still there; silent Active operators are moved Offline."""
+	user = require_operator()
+	if roles.is_operator(user):
+		mark_seen(operator_doc(user).name)
+	return {"ok": True}
 
 
 @frappe.whitelist()

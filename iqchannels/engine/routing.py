@@ -40,6 +40,8 @@ class QueuedConversation:
 	previous_operator: str | None = None
 	previous_closed_at: datetime | None = None
 	responsible_operator: str | None = None
+	# An operator who let this conversation go unanswered: it is offered to someone else.
+	avoid_operator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def plan_assignments(
 			name, rule = preferred
 			candidates = (name,)
 		else:
-			candidates = floor.least_loaded()
+			candidates = tuple(n for n in floor.least_loaded() if n != conversation.avoid_operator)
 			if not candidates:
 				continue
 			name, rule = candidates[0], LEAST_LOADED
@@ -176,9 +178,11 @@ def plan_assignments(
 
 def _preferred(conversation, floor, now, sticky) -> tuple[str, str] | None:
 	if op := floor.active(conversation.responsible_operator):
+		if op.name == conversation.avoid_operator:
+			return None
 		if floor.has_room(op.name) or sticky.over_slots:
 			return op.name, RESPONSIBLE
-	if op := floor.active(conversation.previous_operator):
+	if (op := floor.active(conversation.previous_operator)) and op.name != conversation.avoid_operator:
 		recent = (
 			now is not None
 			and conversation.previous_closed_at is not None

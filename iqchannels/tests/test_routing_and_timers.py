@@ -1,0 +1,127 @@
+"""Routing rules, working hours, the no-answer timeout and presence, on a real site."""
+
+from datetime import timedelta
+
+import frappe
+from frappe.utils import add_days, now_datetime
+
+from iqchannels import distribution
+from iqchannels.api import operator as api
+from iqchannels.engine.hours import WEEKDAYS
+from iqchannels.operators import offline_absent
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	client_writes,
+	make_channel,
+	make_line,
+	make_operator,
+	unique,
+)
+
+
+class TestRoutingAndTimers(IQCTestCase):
+	def setUp(self):
+		super().setUp()
+		self.ann = make_operator(first_name="Ann", status="Active")
+		self.general = make_line([self.ann])
+		self.channel = make_channel(self.general, off_hours_text="We are closed, we answer at 9:00.")
+
+	def rule(self, line, order=10, **conditions):
+		return frappe.get_doc(
+			{
+				"doctype": "IQC Routing Rule",
+				"rule_name": unique("Rule"),
+				"line": line,
+				"order": order,
+				**conditions,
+			}
+		).insert()
+
+	def line_of(self, message):
+		return frappe.db.get_value("IQC Conversation", message.conversation, ["line", "routing_rule"])
+
+	def test_rules_route_by_words_and_fall_through_when_nobody_is_active(self):
+		cards = make_line([make_operator(first_name="Cid", status="Active")])
+		night = make_line([make_operator(first_name="Nik", status="Offline")])
+		frappe.db.set_value("IQC Line", night, "assign_only_if_active", 1)
+		first = self.rule(night, order=1, words="card")
+		second = self.rule(cards, order=2, words="card, карта")
+		self.assertEqual(
+			self.line_of(client_writes(self.channel, "r-1", "My CARD is blocked")), (cards, second.name)
+		)
+		self.assertEqual(self.line_of(client_writes(self.channel, "r-2", "Hello")), (self.general, None))
+		frappe.db.set_value(
+			"IQC Operator",
+			frappe.db.get_value("IQC Line Member", {"parent": night}, "operator"),
+			"status",
+			"Active",
+		)
+		self.assertEqual(self.line_of(client_writes(self.channel, "r-3", "карта card")), (night, first.name))
+		self.assertRaises(frappe.ValidationError, self.rule, cards, pattern="([unclosed")
+
+	def test_outside_working_hours_conversations_wait_and_the_client_is_told(self):
+		yesterday = WEEKDAYS[add_days(now_datetime(), -1).weekday()]
+		line = frappe.get_doc("IQC Line", self.general)
+		line.append("working_hours", {"weekday": yesterday, "start_time": "00:00:00", "end_time": "23:59:59"})
+		line.save()
+		message = client_writes(self.channel, "h-1", "anyone there?")
+		self.assertEqual(distribution.distribute_line(self.general), [])
+		bot = frappe.get_all(
+			"IQC Message",
+			filters={"conversation": str(message.conversation), "author_type": "Bot"},
+			pluck="text",
+		)
+		self.assertEqual(bot, ["We are closed, we answer at 9:00."])
+
+	def test_an_unanswered_conversation_returns_and_goes_to_someone_else(self):
+		bob = make_operator(first_name="Bob", status="Active")
+		line = frappe.get_doc("IQC Line", self.general)
+		line.append("members", {"operator": bob})
+		line.no_answer_timeout_minutes = 3
+		line.save()
+		conversation = client_writes(self.channel, "n-1").conversation
+		[first] = distribution.distribute_line(self.general)
+		frappe.db.set_value(
+			"IQC Conversation", conversation, "assigned_at", now_datetime() - timedelta(minutes=4)
+		)
+		self.assertEqual(distribution.requeue_unanswered(), [conversation])
+		texts = frappe.get_all(
+			"IQC Message", filters={"conversation": str(conversation), "author_type": "System"}, pluck="text"
+		)
+		self.assertTrue(any("did not answer within 3 min" in t for t in texts), texts)
+		[second] = distribution.distribute_line(self.general)
+		self.assertNotEqual(second.operator, first.operator)
+
+	def test_a_disconnected_active_operator_goes_offline_automatically(self):
+		frappe.set_user(self.ann)
+		api.heartbeat()
+		frappe.set_user("Administrator")
+		conversation = client_writes(self.channel, "p-1").conversation
+		distribution.distribute_line(self.general)
+		self.assertNotIn(self.ann, offline_absent())  # seen just now
+		frappe.db.set_value("IQC Operator", self.ann, "last_seen_at", now_datetime() - timedelta(minutes=6))
+		frappe.db.set_single_value("IQC Settings", "offline_policy", "Refuse while holding")
+		self.assertIn(self.ann, offline_absent())
+		log = frappe.get_all(
+			"IQC Operator Status Log",
+			filters={"operator": self.ann, "to_status": "Offline"},
+			fields=["automatic", "requeued"],
+		)
+		self.assertEqual([(r.automatic, r.requeued) for r in log], [(1, 1)])
+		self.assertEqual(frappe.db.get_value("IQC Conversation", conversation, "status"), "Queued")
+
+	def test_a_rule_with_a_time_window_applies_only_inside_it(self):
+		cards = make_line([make_operator(first_name="Cid", status="Active")])
+		now = now_datetime()
+		outside = (
+			(now + timedelta(hours=2)).strftime("%H:%M:%S"),
+			(now + timedelta(hours=3)).strftime("%H:%M:%S"),
+		)
+		rule = self.rule(cards, words="card", time_window=1, time_from=outside[0], time_to=outside[1])
+		self.assertEqual(self.line_of(client_writes(self.channel, "w-1", "card")), (self.general, None))
+		rule.time_from, rule.time_to = (
+			(now - timedelta(hours=1)).strftime("%H:%M:%S"),
+			(now + timedelta(hours=1)).strftime("%H:%M:%S"),
+		)
+		rule.save()
+		self.assertEqual(self.line_of(client_writes(self.channel, "w-2", "card")), (cards, rule.name))
