@@ -19,6 +19,7 @@ permission_query_conditions = {
 	"IQC Conversation": "iqchannels.permissions.conversation_condition",
 	"IQC Message": "iqchannels.permissions.message_condition",
 	"IQC Quick Reply": "iqchannels.permissions.quick_reply_condition",
+	"IQC Transfer": "iqchannels.permissions.transfer_condition",
 }
 
 scheduler_events = {
@@ -28,6 +29,7 @@ scheduler_events = {
 			"iqchannels.conversations.auto_close_silent",
 			"iqchannels.distribution.requeue_unanswered",
 			"iqchannels.operators.offline_absent",
+			"iqchannels.transfers.expire_offers",
 		],
 	},
 }

@@ -16,7 +16,12 @@ def conversation_condition(user: str | None = None) -> str:
 		return ""
 	if not roles.is_operator(user):
 		return "1=0"
-	mine = f"`tabIQC Conversation`.operator = {frappe.db.escape(user)}"
+	me = frappe.db.escape(user)
+	mine = (
+		f"(`tabIQC Conversation`.operator = {me} or exists (select 1 from `tabIQC Conversation Collaborator` "
+		"collaborator where collaborator.parenttype = 'IQC Conversation' and collaborator.parent = "
+		f"`tabIQC Conversation`.name and collaborator.user = {me}))"
+	)
 	lines = lines_of(user)
 	if not lines:
 		return f"({mine})"
@@ -30,9 +35,18 @@ def can_see_conversation(conversation, user: str | None = None) -> bool:
 		return True
 	if not roles.is_operator(user):
 		return False
-	if conversation.operator == user:
+	if conversation.operator == user or is_collaborator(conversation, user):
 		return True
 	return conversation.status == "Queued" and conversation.line in lines_of(user)
+
+
+def is_collaborator(conversation, user: str) -> bool:
+	return bool(
+		frappe.db.exists(
+			"IQC Conversation Collaborator",
+			{"parent": str(conversation.name), "parenttype": "IQC Conversation", "user": user},
+		)
+	)
 
 
 def conversation_has_permission(doc, ptype=None, user=None, debug=False):
@@ -75,3 +89,11 @@ def quick_reply_has_permission(doc, ptype=None, user=None, debug=False):
 		return doc.user in (None, "", user)
 	# Shared replies are read by operators and edited by supervisors.
 	return ptype in (None, "read", "select", "report", "print", "email")
+
+
+def transfer_condition(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return ""
+	me = frappe.db.escape(user)
+	return f"(`tabIQC Transfer`.from_operator = {me} or `tabIQC Transfer`.to_operator = {me})"

@@ -20,8 +20,10 @@ def publish(event: str, payload: dict, users: Iterable[str]) -> None:
 def conversation_audience(conversation) -> set[str]:
 	"""Who may see a conversation: its operator, its line's members while it is queued, supervisors."""
 	from iqchannels.operators import line_members
+	from iqchannels.transfers import collaborators
 
 	audience = set(roles.supervisors())
+	audience.update(collaborators(conversation.name))
 	if conversation.operator:
 		audience.add(conversation.operator)
 	if conversation.status == "Queued":

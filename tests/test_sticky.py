@@ -106,7 +106,9 @@ def test_invariants_with_sticky_and_responsible_routing(queue, operators, over_s
 
 
 def test_an_unanswered_conversation_goes_to_someone_else_or_waits():
-	avoided = QueuedConversation("c1", 0, NOW, previous_operator="ann", previous_closed_at=NOW, avoid_operator="ann")
+	avoided = QueuedConversation(
+		"c1", 0, NOW, previous_operator="ann", previous_closed_at=NOW, avoid_operator="ann"
+	)
 	assert plan_assignments([avoided], team(bob_load=1), now=NOW)[0].operator == "bob"
 	alone = [OperatorState("ann", "Active", 5, 0)]
 	assert plan_assignments([avoided], alone, now=NOW) == []

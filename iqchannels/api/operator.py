@@ -6,7 +6,7 @@ Everything here is what the operator workspace calls; supervisors may use it too
 import frappe
 from frappe.utils import cint, getdate
 
-from iqchannels import conversations, distribution, roles
+from iqchannels import conversations, distribution, roles, transfers
 from iqchannels.exceptions import fail, http_errors
 from iqchannels.messages import client_history, post_operator_message
 from iqchannels.operators import (
@@ -17,7 +17,7 @@ from iqchannels.operators import (
 	operator_doc,
 	slots_of,
 )
-from iqchannels.permissions import can_see_conversation
+from iqchannels.permissions import can_see_conversation, is_collaborator
 
 INBOX_FIELDS = [
 	"name",
@@ -64,11 +64,15 @@ def visible_conversation(name):
 	return conversation
 
 
-def workable_conversation(name):
-	"""The conversation if the current user may write in it: its operator, or a supervisor."""
+def workable_conversation(name, owner_only: bool = False):
+	"""The conversation if the current user may write in it: its operator, a supervisor, or (unless
+	the action is the owner's alone: close, spam, transfer, invite) an invited collaborator."""
 	conversation = visible_conversation(name)
 	user = frappe.session.user
-	if conversation.operator != user and not roles.is_supervisor(user):
+	allowed = conversation.operator == user or roles.is_supervisor(user)
+	if not allowed and not owner_only:
+		allowed = is_collaborator(conversation, user)
+	if not allowed:
 		if conversation.status == "Queued":
 			fail("conflict", "Take conversation {0} from the queue before working on it.", name)
 		fail("forbidden", "Conversation {0} is not yours.", name)
@@ -228,7 +232,7 @@ def mark_read(conversation: str | int) -> dict:
 @frappe.whitelist(methods=["POST"])
 @http_errors
 def close(conversation: str | int, result: str | None = None, category: str | None = None) -> dict:
-	doc = workable_conversation(conversation)
+	doc = workable_conversation(conversation, owner_only=True)
 	doc = conversations.close(doc, result, category or None, by=frappe.session.user)
 	return {"name": doc.name, "status": doc.status, "result": doc.result, "category": doc.category}
 
@@ -238,7 +242,7 @@ def close(conversation: str | int, result: str | None = None, category: str | No
 def mark_spam(conversation: str | int, block_client: bool = True) -> dict:
 	doc = visible_conversation(conversation)
 	if doc.status == "Open":
-		doc = workable_conversation(conversation)
+		doc = workable_conversation(conversation, owner_only=True)
 	doc = conversations.mark_spam(doc, frappe.session.user, block_client=bool(block_client))
 	return {"name": doc.name, "status": doc.status, "result": doc.result}
 
@@ -246,7 +250,7 @@ def mark_spam(conversation: str | int, block_client: bool = True) -> dict:
 @frappe.whitelist(methods=["POST"])
 @http_errors
 def set_category(conversation: str | int, category: str | None = None) -> dict:
-	doc = workable_conversation(conversation)
+	doc = workable_conversation(conversation, owner_only=True)
 	if doc.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
 	conversations.set_category(doc, category)
@@ -261,3 +265,44 @@ def take(conversation: str | int) -> dict:
 	# Members of the line hear "already taken" rather than "not yours" when someone was quicker.
 	distribution.take(doc, frappe.session.user)
 	return {"name": doc.name, "status": "Open", "operator": frappe.session.user}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def transfer(
+	conversation: str | int,
+	to_operator: str | None = None,
+	to_line: str | None = None,
+	comment: str | None = None,
+) -> dict:
+	"""Offer the conversation to an operator (who must accept in time) or send it to a line's queue."""
+	doc = workable_conversation(conversation, owner_only=True)
+	if doc.status == "Closed":
+		fail("conflict", "The conversation is already closed.")
+	if bool(to_operator) == bool(to_line):
+		fail("invalid", "Transfer either to an operator or to a line.")
+	if to_line:
+		doc = transfers.to_line(doc, frappe.session.user, to_line, comment)
+		return {"name": doc.name, "status": doc.status, "line": doc.line}
+	offer = transfers.offer(doc, frappe.session.user, to_operator, comment)
+	return {"transfer": offer.name, "status": offer.status, "expires_at": offer.expires_at}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def respond_transfer(transfer: str | int, accept: bool) -> dict:
+	require_operator()
+	if not str(transfer or "").isdigit() or not frappe.db.exists("IQC Transfer", cint(transfer)):
+		fail("not_found", "Transfer {0} does not exist.", transfer)
+	doc = transfers.respond(frappe.get_doc("IQC Transfer", cint(transfer)), frappe.session.user, bool(accept))
+	return {"transfer": doc.name, "status": doc.status, "conversation": cint(doc.conversation)}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def invite(conversation: str | int, operator: str) -> dict:
+	doc = workable_conversation(conversation, owner_only=True)
+	if doc.status == "Closed":
+		fail("conflict", "The conversation is already closed.")
+	transfers.invite(doc, frappe.session.user, operator)
+	return {"name": doc.name, "collaborators": transfers.collaborators(doc.name)}

@@ -22,9 +22,13 @@ def messages_in_code() -> set[str]:
 	return found
 
 
-def translated(lang: str) -> dict[str, str]:
+def rows(lang: str) -> list[list[str]]:
 	with open(APP / "translations" / f"{lang}.csv", newline="") as f:
-		return {row[0]: row[1] for row in csv.reader(f) if row}
+		return [row for row in csv.reader(f) if row]
+
+
+def translated(lang: str) -> dict[str, str]:
+	return {row[0]: row[1] for row in rows(lang)}
 
 
 class TestTranslations(IQCTestCase):
@@ -34,6 +38,15 @@ class TestTranslations(IQCTestCase):
 		for lang in ("ru", "uk"):
 			missing = sorted(s for s in strings if not translated(lang).get(s))
 			self.assertEqual(missing, [], f"untranslated in {lang}.csv")
+
+	def test_translations_keep_the_placeholders_and_the_file_format(self):
+		placeholder = re.compile(r"\{[a-z0-9_]*\}")
+		for lang in ("ru", "uk"):
+			for row in rows(lang):
+				self.assertLessEqual(len(row), 3, f"unquoted comma in {lang}.csv: {row}")
+				self.assertEqual(
+					sorted(placeholder.findall(row[0])), sorted(placeholder.findall(row[1])), row
+				)
 
 	def test_an_operator_reads_errors_in_their_language(self):
 		frappe.set_user(make_operator())
