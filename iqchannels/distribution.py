@@ -135,17 +135,25 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 
 
 def operator_states(users: list[str]) -> list[OperatorState]:
+	"""Statuses and loads of the operators, locked until the transaction ends.
+
+	Every path that gives an operator work locks the operator's row first, so an operator who is a
+	member of several lines is never filled past slots by two distributions at once, and a status
+	change waits for a running distribution (and then sees, and requeues, what it assigned).
+	Locking reads also see the latest committed loads, not the transaction's older snapshot.
+	"""
 	if not users:
 		return []
-	rows = frappe.get_all(
-		"IQC Operator",
-		filters={"name": ["in", users]},
-		fields=["name", "status", "slots", "last_assigned_at"],
+	rows = frappe.db.sql(
+		"""select name, status, slots, last_assigned_at from `tabIQC Operator`
+		where name in %(users)s order by name for update""",
+		{"users": users},
+		as_dict=True,
 	)
 	loads = dict(
 		frappe.db.sql(
 			"""select operator, count(*) from `tabIQC Conversation`
-			where status='Open' and operator in %(users)s group by operator""",
+			where status='Open' and operator in %(users)s group by operator lock in share mode""",
 			{"users": users},
 		)
 	)
@@ -159,12 +167,13 @@ def operator_states(users: list[str]) -> list[OperatorState]:
 def take(conversation, user: str) -> None:
 	"""An operator takes a queued conversation; of two at once, one wins, the other hears why."""
 	from iqchannels.conversations import assign
-	from iqchannels.operators import held_conversations, is_member
+	from iqchannels.operators import is_member
 
 	lock_line(conversation.line)
 	status = frappe.db.get_value("IQC Conversation", conversation.name, "status")
 	operator = operator_doc(user)
-	load, slots = len(held_conversations(user)), slots_of(operator)
+	[state] = operator_states([user])
+	load, slots = state.load, slots_of(operator)
 	ensure_can_take(status, operator.status, load, slots, is_member(user, conversation.line))
 	decision = Assignment(conversation.name, user, MANUAL, load, slots, (user,))
 	if not assign(conversation.name, user, decision, by=user):

@@ -47,8 +47,13 @@ def is_member(user: str, line: str) -> bool:
 	)
 
 
-def held_conversations(user: str) -> list[str]:
-	return frappe.get_all("IQC Conversation", filters={"operator": user, "status": "Open"}, pluck="name")
+def held_conversations(user: str, lock: bool = False) -> list[str]:
+	"""The operator's open conversations; with `lock`, the latest committed ones, locked."""
+	return frappe.db.sql_list(
+		f"""select name from `tabIQC Conversation` where operator=%s and status='Open'
+		order by name {"for update" if lock else ""}""",
+		user,
+	)
 
 
 def change_status(user: str, status: str, automatic: bool = False, reason: str | None = None):
@@ -60,9 +65,12 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 	from iqchannels import conversations, distribution
 
 	operator = operator_doc(user)
-	# Serialize with distribution, which reads statuses and loads under the line locks.
-	frappe.db.sql("select name from `tabIQC Operator` where name=%s for update", operator.name)
-	held = held_conversations(user)
+	# Serialize with distribution, which locks the operators it hands work to; the locking read also
+	# gives the latest status rather than this transaction's snapshot.
+	operator.status = frappe.db.sql(
+		"select status from `tabIQC Operator` where name=%s for update", operator.name
+	)[0][0]
+	held = held_conversations(user, lock=True)
 	policy = OfflinePolicy.REQUEUE if automatic else settings.offline_policy()
 	change = plan_status_change(operator.status, status, len(held), policy)
 	if not change.changed:
