@@ -70,3 +70,45 @@ def fill_blank_fields(client: str, profile: dict) -> None:
 	blanks = {k: v for k, v in profile.items() if not current.get(k)}
 	if blanks:
 		frappe.db.set_value("IQC Client", client, blanks)
+
+
+def update_profile(client: str, values: dict, editable: list[str]) -> None:
+	"""An operator's edit of the client's card: only the card's own fields, validated by the doctype."""
+	unknown = sorted(set(values) - set(editable))
+	if unknown:
+		fail("invalid", "These fields cannot be changed here: {0}.", ", ".join(unknown))
+	doc = frappe.get_doc("IQC Client", client)
+	doc.update(values)
+	doc.save(ignore_permissions=True)
+
+
+def add_identity(client: str, channel: str, external_id: str) -> None:
+	external_id = (external_id or "").strip()
+	if not external_id:
+		fail("invalid", "The identity has no id.")
+	if not frappe.db.exists("IQC Channel", channel):
+		fail("not_found", "Unknown channel {0}.", channel)
+	owner = identity_owner(channel, external_id)
+	if owner and str(owner) != str(client):
+		fail("conflict", "This identity already belongs to another client ({0}).", owner)
+	if owner:
+		return
+	doc = frappe.get_doc("IQC Client", client)
+	doc.append("identities", {"channel": channel, "external_id": external_id})
+	doc.save(ignore_permissions=True)
+
+
+def remove_identity(client: str, identity: str) -> None:
+	doc = frappe.get_doc("IQC Client", client)
+	kept = [row for row in doc.identities if row.name != identity]
+	if len(kept) == len(doc.identities):
+		fail("not_found", "The client has no such identity.")
+	doc.identities = kept
+	doc.save(ignore_permissions=True)
+
+
+def mark_seen(client: str) -> None:
+	"""The client wrote or typed just now: the workspace shows them online."""
+	frappe.db.set_value(
+		"IQC Client", str(client), "last_seen_at", frappe.utils.now_datetime(), update_modified=False
+	)

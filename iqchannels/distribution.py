@@ -134,7 +134,7 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 	]
 
 
-def operator_states(users: list[str]) -> list[OperatorState]:
+def operator_states(users: list[str], lock: bool = True) -> list[OperatorState]:
 	"""Statuses and loads of the operators, locked until the transaction ends.
 
 	Every path that gives an operator work locks the operator's row first, so an operator who is a
@@ -145,15 +145,15 @@ def operator_states(users: list[str]) -> list[OperatorState]:
 	if not users:
 		return []
 	rows = frappe.db.sql(
-		"""select name, status, slots, last_assigned_at from `tabIQC Operator`
-		where name in %(users)s order by name for update""",
+		f"""select name, status, slots, last_assigned_at from `tabIQC Operator`
+		where name in %(users)s order by name {"for update" if lock else ""}""",
 		{"users": users},
 		as_dict=True,
 	)
 	loads = dict(
 		frappe.db.sql(
-			"""select operator, count(*) from `tabIQC Conversation`
-			where status='Open' and operator in %(users)s group by operator lock in share mode""",
+			f"""select operator, count(*) from `tabIQC Conversation`
+			where status='Open' and operator in %(users)s group by operator {"lock in share mode" if lock else ""}""",
 			{"users": users},
 		)
 	)

@@ -6,6 +6,7 @@ from frappe.utils import now_datetime
 from iqchannels import realtime, settings
 from iqchannels.engine.lifecycle import ensure_not_closed, place_client_message
 from iqchannels.engine.messages import MessageStamp, clean_text, group_starts
+from iqchannels.operators import full_name
 
 PREVIEW_LENGTH = 140
 MESSAGE_FIELDS = [
@@ -23,6 +24,18 @@ MESSAGE_FIELDS = [
 	"read_at",
 	"external_id",
 ]
+CLIENT_VISIBLE_FIELDS = [
+	"name",
+	"conversation",
+	"author_type",
+	"author",
+	"kind",
+	"text",
+	"attachment",
+	"delivery_status",
+	"sent_at",
+]
+MAX_PAGE = 200
 
 
 def add_message(
@@ -34,6 +47,8 @@ def add_message(
 	external_id: str | None = None,
 	delivery_status: str = "Sent",
 	publish: bool = True,
+	kind: str = "Text",
+	attachment: str | None = None,
 ):
 	"""Store a message and keep the conversation's timestamps and preview in step."""
 	now = now_datetime()
@@ -45,9 +60,10 @@ def add_message(
 			"channel": conversation.channel,
 			"author_type": author_type,
 			"author": author,
-			"kind": "Text",
+			"kind": kind,
 			"internal": int(internal),
 			"text": text,
+			"attachment": attachment,
 			"external_id": external_id,
 			"delivery_status": delivery_status,
 			"sent_at": now,
@@ -58,6 +74,9 @@ def add_message(
 		changes["last_message_preview"] = text[:PREVIEW_LENGTH]
 	if author_type == "Client":
 		changes["last_client_message_at"] = now
+		frappe.db.set_value(
+			"IQC Client", str(conversation.client), "last_seen_at", now, update_modified=False
+		)
 		changes["unread_count"] = (conversation.unread_count or 0) + 1
 	elif author_type == "Operator" and not internal:
 		changes["last_operator_message_at"] = now
@@ -70,8 +89,11 @@ def add_message(
 			"message-created",
 			conversation,
 			message=message.name,
+			client=int(conversation.client),
 			author_type=author_type,
 			internal=bool(internal),
+			# For the notification of a hidden tab; notes stay inside the conversation.
+			preview=None if internal else text[:80],
 		)
 	return message
 
@@ -121,31 +143,74 @@ def stored_client_message(channel: str, external_id: str | None):
 	return frappe.get_doc("IQC Message", name) if name else None
 
 
-def post_operator_message(conversation, user: str, text, internal: bool = False):
-	"""An operator's reply or note. Replies to API channels wait for webhook delivery."""
+def post_operator_message(conversation, user: str, text, internal: bool = False, file: tuple | None = None):
+	"""An operator's reply or note, or (`file` = (name, content)) a file. Replies to API channels wait
+	for webhook delivery."""
+	from iqchannels import files
+
 	ensure_not_closed(conversation.status)
-	text = clean_text(text, settings.number("max_message_length"))
+	kind, attachment = "Text", None
+	if file:
+		text = clean_text(file[0], settings.number("max_message_length"))
+		attachment, kind = files.attach(conversation, *file)
+	else:
+		text = clean_text(text, settings.number("max_message_length"))
 	channel_type = frappe.get_cached_value("IQC Channel", conversation.channel, "channel_type")
 	status = "Pending" if channel_type == "API" and not internal else "Sent"
-	return add_message(conversation, "Operator", text, author=user, internal=internal, delivery_status=status)
+	return add_message(
+		conversation,
+		"Operator",
+		text,
+		author=user,
+		internal=internal,
+		delivery_status=status,
+		kind=kind,
+		attachment=attachment,
+	)
 
 
 def client_history(client: str, before: int | None = None, limit: int = 50) -> dict:
-	"""A page of the client's history across all conversations, oldest first.
+	"""A page of the client's history across all conversations, oldest first, as operators see it.
 
 	One extra older message is read to tell whether the page's first message continues a block
 	and whether there is more to load.
 	"""
-	filters = {"client": client}
+	rows, has_more = history_page({"client": str(client)}, MESSAGE_FIELDS, before, limit)
+	starts = group_starts([MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows])
+	names = {author: full_name(author) for author in {r.author for r in rows if r.author}}
+	for row, start in zip(rows, starts, strict=True):
+		row.group_start = start
+		row.author_name = names.get(row.author)
+	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
+
+
+def client_visible_history(client: str, channel: str, before: int | None = None, limit: int = 50) -> dict:
+	"""What the client sees on a channel: their messages and the replies, never notes or system remarks."""
+	filters = {"client": str(client), "channel": channel, "internal": 0}
+	rows, has_more = history_page(filters, CLIENT_VISIBLE_FIELDS, before, limit)
+	for row in rows:
+		# Customers see who answered by first name only.
+		row.author_name = full_name(row.pop("author")).split(" ")[0] if row.author else None
+	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
+
+
+def history_page(filters: dict, fields: list[str], before: int | None, limit: int) -> tuple[list, bool]:
+	"""`limit` messages before `before` (all if None), oldest first, with one older message in front
+	when there are more."""
+	limit = min(max(limit, 1), MAX_PAGE)
 	if before:
 		filters["name"] = ["<", before]
 	rows = frappe.get_all(
-		"IQC Message", filters=filters, fields=MESSAGE_FIELDS, order_by="name desc", limit=limit + 1
+		"IQC Message", filters=filters, fields=fields, order_by="name desc", limit=limit + 1
 	)
 	rows.reverse()
-	starts = group_starts([MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows])
-	for row, start in zip(rows, starts, strict=True):
-		row.group_start = start
+	for row in rows:
 		row.conversation = int(row.conversation)
-	has_more = len(rows) > limit
-	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
+	return rows, len(rows) > limit
+
+
+def open_conversation_of(client: str, channel: str):
+	name = frappe.db.get_value(
+		"IQC Conversation", {"client": str(client), "channel": channel, "status": ["!=", "Closed"]}, "name"
+	)
+	return frappe.get_doc("IQC Conversation", name) if name else None

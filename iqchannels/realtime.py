@@ -40,3 +40,9 @@ def publish_conversation(event: str, conversation, also_to: Iterable[str] = (), 
 		**changes,
 	}
 	publish(event, payload, conversation_audience(conversation) | set(also_to))
+
+
+def publish_typing(conversation, who: str, typing: bool, user: str | None = None) -> None:
+	"""Someone is typing in a conversation. Never to the typist."""
+	payload = {"conversation": conversation.name, "who": who, "user": user, "typing": typing}
+	publish("typing", payload, conversation_audience(conversation) - {user})

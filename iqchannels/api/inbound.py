@@ -12,10 +12,11 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from iqchannels import settings
-from iqchannels.clients import client_for_identity
+from iqchannels.clients import client_for_identity, identity_owner, mark_seen
 from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import BadSignature, fail, http_errors
-from iqchannels.messages import receive_client_message
+from iqchannels.messages import client_visible_history, open_conversation_of, receive_client_message
+from iqchannels.realtime import publish_typing
 from iqchannels.signing import is_valid
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
@@ -27,29 +28,12 @@ MAX_BODY_BYTES = 256 * 1024
 @rate_limit(limit=1200, seconds=60)
 @http_errors
 def message() -> dict:
-	body = frappe.request.get_data(cache=True) or b""
-	if len(body) > MAX_BODY_BYTES:
-		fail("invalid", "The request is too large: at most {0} bytes are accepted.", MAX_BODY_BYTES)
-	payload = parse(body)
-	channel = api_channel(payload.get("channel"))
-	if not is_valid(
-		channel.get_password("secret", raise_exception=False),
-		body,
-		frappe.get_request_header(SIGNATURE_HEADER),
-	):
-		frappe.throw(
-			frappe._(
-				"The request signature is missing or wrong: sign the raw body with the channel's secret."
-			),
-			BadSignature,
-		)
-	client_data = payload.get("client")
-	if not isinstance(client_data, dict):
-		fail("invalid", "The request has no client object.")
-	external_id = identifier(client_data.get("id"), "client.id")
+	payload, channel = signed_request()
+	external_id = client_id(payload)
 	message_id = identifier(payload.get("message_id"), "message_id", required=False)
 	# Checked before the client is looked up or created, so a refused message leaves no trace.
 	text = clean_text(payload.get("text"), settings.number("max_message_length"))
+	client_data = payload["client"]
 	client = client_for_identity(
 		channel,
 		external_id,
@@ -68,6 +52,71 @@ def message() -> dict:
 		"client": cint(stored.client),
 		"created": created,
 	}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=1200, seconds=60)
+@http_errors
+def typing() -> dict:
+	"""The partner's customer is typing (or stopped): the operators of the open conversation see it."""
+	payload, channel = signed_request()
+	client = known_client(channel, client_id(payload))
+	mark_seen(client)
+	conversation = open_conversation_of(client, channel.name)
+	if conversation:
+		publish_typing(conversation, "client", bool(payload.get("typing", True)))
+	return {"conversation": conversation.name if conversation else None}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=600, seconds=60)
+@http_errors
+def history(limit: int = 50) -> dict:
+	"""What the customer sees of their conversations on this channel: messages and replies, never the
+	operators' notes or the system's remarks, oldest first, paged by `before` (a message id)."""
+	payload, channel = signed_request()
+	client = known_client(channel, client_id(payload))
+	before = payload.get("before")
+	if before is not None and not str(before).isdigit():
+		fail("invalid", "{0} must be a string or a number.", "before")
+	return client_visible_history(
+		client, channel.name, cint(before) or None, cint(payload.get("limit") or limit)
+	)
+
+
+def signed_request() -> tuple[dict, object]:
+	"""The request's JSON and its channel, once its size and signature are checked."""
+	body = frappe.request.get_data(cache=True) or b""
+	if len(body) > MAX_BODY_BYTES:
+		fail("invalid", "The request is too large: at most {0} bytes are accepted.", MAX_BODY_BYTES)
+	payload = parse(body)
+	channel = api_channel(payload.get("channel"))
+	if not is_valid(
+		channel.get_password("secret", raise_exception=False),
+		body,
+		frappe.get_request_header(SIGNATURE_HEADER),
+	):
+		frappe.throw(
+			frappe._(
+				"The request signature is missing or wrong: sign the raw body with the channel's secret."
+			),
+			BadSignature,
+		)
+	return payload, channel
+
+
+def client_id(payload: dict) -> str:
+	client_data = payload.get("client")
+	if not isinstance(client_data, dict):
+		fail("invalid", "The request has no client object.")
+	return identifier(client_data.get("id"), "client.id")
+
+
+def known_client(channel, external_id: str) -> str:
+	client = identity_owner(channel.name, external_id)
+	if not client:
+		fail("not_found", "Client {0} has not written to this channel.", external_id)
+	return client
 
 
 def parse(body: bytes) -> dict:

@@ -6,18 +6,12 @@ Everything here is what the operator workspace calls; supervisors may use it too
 import frappe
 from frappe.utils import cint, getdate
 
-from iqchannels import conversations, distribution, roles, transfers
+from iqchannels import clients, conversations, distribution, realtime, roles, transfers, workspace
 from iqchannels.exceptions import fail, http_errors
 from iqchannels.messages import client_history, post_operator_message
-from iqchannels.operators import (
-	change_status,
-	held_conversations,
-	lines_of,
-	mark_seen,
-	operator_doc,
-	slots_of,
-)
+from iqchannels.operators import change_status, lines_of, mark_seen, operator_doc
 from iqchannels.permissions import can_see_conversation, is_collaborator
+from iqchannels.queue_info import position_and_wait
 
 INBOX_FIELDS = [
 	"name",
@@ -38,7 +32,13 @@ INBOX_FIELDS = [
 	"last_message_preview",
 	"unread_count",
 ]
-INBOX_VIEWS = ("mine", "queue", "all")
+INBOX_VIEWS = ("mine", "queue", "collaborating", "all")
+INBOX_SORTS = {
+	"recent": "last_message_at desc",
+	"waiting": "priority desc, queued_at asc",
+	"unread": "unread_count desc, last_message_at desc",
+	"oldest": "opened_at asc",
+}
 MAX_PAGE = 200
 
 
@@ -82,18 +82,7 @@ def workable_conversation(name, owner_only: bool = False):
 @frappe.whitelist()
 def me() -> dict:
 	"""The current operator: status, slots, load and lines."""
-	user = require_operator()
-	info = {"user": user, "is_supervisor": roles.is_supervisor(user), "is_operator": roles.is_operator(user)}
-	if info["is_operator"]:
-		operator = operator_doc(user)
-		info.update(
-			status=operator.status,
-			status_since=operator.status_since,
-			slots=slots_of(operator),
-			load=len(held_conversations(user)),
-			lines=lines_of(user),
-		)
-	return info
+	return workspace.me(require_operator())
 
 
 @frappe.whitelist(methods=["POST"])
@@ -124,6 +113,7 @@ def inbox(
 	search: str | None = None,
 	start: int = 0,
 	page_length: int = 50,
+	sort: str | None = None,
 ) -> list[dict]:
 	"""Conversations of one view, permission-filtered: mine, the queue of my lines, or all."""
 	user = require_operator()
@@ -139,6 +129,9 @@ def inbox(
 		order_by = "priority desc, queued_at asc"
 		if not roles.is_supervisor(user):
 			filters["line"] = ["in", lines_of(user) or [""]]
+	elif view == "collaborating":
+		filters["name"] = ["in", collaborating_in(user) or [0]]
+		filters["status"] = status or ["!=", "Closed"]
 	elif not roles.is_supervisor(user):
 		fail("forbidden", "Only supervisors see all conversations.")
 	if status and view != "queue":
@@ -156,6 +149,10 @@ def inbox(
 			"between",
 			[getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"],
 		]
+	if sort:
+		if sort not in INBOX_SORTS:
+			fail("invalid", "Unknown sort {0}: use {1}.", sort, ", ".join(INBOX_SORTS))
+		order_by = INBOX_SORTS[sort]
 	or_filters = search_filters(search) if search else None
 	rows = frappe.get_list(
 		"IQC Conversation",
@@ -169,6 +166,17 @@ def inbox(
 	for row in rows:
 		row.client = cint(row.client)
 	return rows
+
+
+def collaborating_in(user: str) -> list[int]:
+	return [
+		cint(name)
+		for name in frappe.get_all(
+			"IQC Conversation Collaborator",
+			filters={"user": user, "parenttype": "IQC Conversation"},
+			pluck="parent",
+		)
+	]
 
 
 def search_filters(search: str) -> dict:
@@ -213,6 +221,20 @@ def add_note(conversation: str | int, text: str) -> dict:
 	return message_answer(post_operator_message(doc, frappe.session.user, text, internal=True))
 
 
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def send_file(conversation: str | int, internal: bool = False) -> dict:
+	"""A file from the operator (multipart field `file`): an image, video or document."""
+	doc = workable_conversation(conversation)
+	upload = frappe.request.files.get("file") if frappe.request and frappe.request.files else None
+	if not upload:
+		fail("invalid", "No file was sent.")
+	message = post_operator_message(
+		doc, frappe.session.user, None, internal=bool(cint(internal)), file=(upload.filename, upload.read())
+	)
+	return message_answer(message)
+
+
 def message_answer(message) -> dict:
 	return {
 		"name": message.name,
@@ -220,6 +242,8 @@ def message_answer(message) -> dict:
 		"delivery_status": message.delivery_status,
 		"internal": message.internal,
 		"sent_at": message.sent_at,
+		"kind": message.kind,
+		"attachment": message.attachment,
 	}
 
 
@@ -306,3 +330,95 @@ def invite(conversation: str | int, operator: str) -> dict:
 		fail("conflict", "The conversation is already closed.")
 	transfers.invite(doc, frappe.session.user, operator)
 	return {"name": doc.name, "collaborators": transfers.collaborators(doc.name)}
+
+
+@frappe.whitelist()
+def queue_info(conversation: str | int) -> dict | None:
+	"""A queued conversation's place in its line's queue and the estimated wait."""
+	return position_and_wait(visible_conversation(conversation))
+
+
+@frappe.whitelist()
+def workspace_boot() -> dict:
+	"""What the workspace page loads once: me, my lists' menus, quick replies, transfers waiting for me."""
+	return workspace.boot(require_operator())
+
+
+@frappe.whitelist()
+def conversation(conversation: str | int) -> dict:
+	"""A conversation's details, why it was assigned, and its client's card."""
+	return workspace.details(visible_conversation(conversation), frappe.session.user)
+
+
+@frappe.whitelist()
+def counters() -> dict:
+	"""How many conversations each list holds and how many of them have unread messages."""
+	return workspace.counters(require_operator())
+
+
+@frappe.whitelist()
+def pending_transfers() -> list[dict]:
+	"""Transfers offered to me and waiting for my answer."""
+	return workspace.offers_to(require_operator())
+
+
+@frappe.whitelist()
+def transfer_targets(conversation: str | int) -> dict:
+	workable_conversation(conversation, owner_only=True)
+	return workspace.transfer_targets(frappe.session.user)
+
+
+@frappe.whitelist(methods=["POST"])
+def typing(conversation: str | int, typing: bool = True) -> dict:
+	doc = workable_conversation(conversation)
+	realtime.publish_typing(doc, "operator", bool(cint(typing)), user=frappe.session.user)
+	return {"ok": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def set_notifications(muted: bool) -> dict:
+	"""Mute or unmute this operator's sounds and browser notifications, on every device."""
+	user = require_operator()
+	muted = bool(cint(muted))
+	frappe.defaults.set_user_default(workspace.MUTE_DEFAULT, int(muted), user)
+	return {"notifications_muted": muted}
+
+
+def visible_client(client: str | int) -> str:
+	"""The client if the current user sees at least one of their conversations."""
+	require_operator()
+	if not str(client or "").isdigit() or not frappe.db.exists("IQC Client", cint(client)):
+		fail("not_found", "Client {0} does not exist.", client)
+	if not roles.is_supervisor() and not frappe.get_list(
+		"IQC Conversation", filters={"client": str(client)}, pluck="name", limit=1
+	):
+		fail("forbidden", "Client {0} is not one of your clients.", client)
+	return str(cint(client))
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def update_client(client: str | int, values: dict | str) -> dict:
+	"""Save an edit of the client's card (name, VIP, type, contacts, work, notes)."""
+	name = visible_client(client)
+	values = frappe.parse_json(values) if isinstance(values, str) else values
+	if not isinstance(values, dict):
+		fail("invalid", "Send the changed fields as an object.")
+	clients.update_profile(name, values, workspace.EDITABLE_CLIENT_FIELDS)
+	return workspace.client_card(name)
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def add_client_identity(client: str | int, channel: str, external_id: str) -> dict:
+	name = visible_client(client)
+	clients.add_identity(name, channel, external_id)
+	return workspace.client_card(name)
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def remove_client_identity(client: str | int, identity: str) -> dict:
+	name = visible_client(client)
+	clients.remove_identity(name, identity)
+	return workspace.client_card(name)

@@ -125,3 +125,15 @@ class TestRoutingAndTimers(IQCTestCase):
 		)
 		rule.save()
 		self.assertEqual(self.line_of(client_writes(self.channel, "w-2", "card")), (cards, rule.name))
+
+	def test_a_queued_client_knows_the_place_in_the_queue_and_the_wait(self):
+		frappe.db.set_value("IQC Operator", self.ann, "slots", 1)
+		first = client_writes(self.channel, "q-1").conversation
+		distribution.distribute_line(self.general)
+		second = client_writes(self.channel, "q-2").conversation
+		third = client_writes(self.channel, "q-3").conversation
+		frappe.set_user(self.ann)
+		self.assertIsNone(api.queue_info(first))  # already with an operator
+		# one slot in use and no handling history yet: five minutes a conversation
+		self.assertEqual(api.queue_info(second), {"position": 1, "estimated_wait_seconds": 300})
+		self.assertEqual(api.queue_info(third), {"position": 2, "estimated_wait_seconds": 600})

@@ -14,11 +14,24 @@ APP = Path(frappe.get_app_path("iqchannels"))
 MESSAGE = re.compile(r'(?:\b_\(|DomainError\(\s*"[a-z_]+",\s*|\bfail\(\s*"[a-z_]+",\s*)"((?:[^"\\]|\\.)+)"')
 
 
+# __("...") in the desk's pages and their Vue components
+PAGE_MESSAGE = re.compile(r"""\b__\(\s*(?:"((?:[^"\\]|\\.)+)"|'((?:[^'\\]|\\.)+)')""")
+
+
 def messages_in_code() -> set[str]:
 	found = set()
 	for path in APP.rglob("*.py"):
 		if "tests" not in path.parts:
 			found.update(MESSAGE.findall(path.read_text()))
+	return found
+
+
+def messages_in_pages() -> set[str]:
+	found = set()
+	for pattern in ("*.js", "*.vue"):
+		for path in APP.rglob(pattern):
+			if "node_modules" not in path.parts and "dist" not in path.parts:
+				found.update(a or b for a, b in PAGE_MESSAGE.findall(path.read_text()))
 	return found
 
 
@@ -35,6 +48,13 @@ class TestTranslations(IQCTestCase):
 	def test_every_message_is_translated(self):
 		strings = messages_in_code()
 		self.assertGreater(len(strings), 30)
+		for lang in ("ru", "uk"):
+			missing = sorted(s for s in strings if not translated(lang).get(s))
+			self.assertEqual(missing, [], f"untranslated in {lang}.csv")
+
+	def test_every_string_of_the_workspace_page_is_translated(self):
+		strings = messages_in_pages()
+		self.assertGreater(len(strings), 80)
 		for lang in ("ru", "uk"):
 			missing = sorted(s for s in strings if not translated(lang).get(s))
 			self.assertEqual(missing, [], f"untranslated in {lang}.csv")

@@ -1,0 +1,113 @@
+"""Files in conversations: only the allowed kinds, recognised by their content as well as their name,
+kept private to the conversation (Frappe serves a private file only to those who may read the
+conversation it is attached to)."""
+
+import io
+import os
+import zipfile
+
+import frappe
+
+from iqchannels import settings
+from iqchannels.exceptions import fail
+
+# extension -> (what the content must be, the message kind it makes)
+ALLOWED = {
+	"jpg": ("jpeg", "Image"),
+	"jpeg": ("jpeg", "Image"),
+	"png": ("png", "Image"),
+	"gif": ("gif", "Image"),
+	"tif": ("tiff", "Image"),
+	"tiff": ("tiff", "Image"),
+	"webp": ("webp", "Image"),
+	"mp4": ("mp4", "Video"),
+	"webm": ("webm", "Video"),
+	"pdf": ("pdf", "File"),
+	"doc": ("ole", "File"),
+	"xls": ("ole", "File"),
+	"ppt": ("ole", "File"),
+	"docx": ("ooxml", "File"),
+	"xlsx": ("ooxml", "File"),
+	"pptx": ("ooxml", "File"),
+	"odt": ("odf", "File"),
+	"ods": ("odf", "File"),
+	"odp": ("odf", "File"),
+	"txt": ("text", "File"),
+	"csv": ("text", "File"),
+}
+
+
+def content_type(content: bytes) -> str | None:
+	"""What the bytes are, judged by their signature, whatever the file is called."""
+	head = content[:16]
+	if head.startswith(b"\xff\xd8\xff"):
+		return "jpeg"
+	if head.startswith(b"\x89PNG\r\n\x1a\n"):
+		return "png"
+	if head[:6] in (b"GIF87a", b"GIF89a"):
+		return "gif"
+	if head[:4] in (b"II*\x00", b"MM\x00*"):
+		return "tiff"
+	if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+		return "webp"
+	if head[4:8] == b"ftyp":
+		return "mp4"
+	if head.startswith(b"\x1a\x45\xdf\xa3"):
+		return "webm"
+	if head.startswith(b"%PDF-"):
+		return "pdf"
+	if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+		return "ole"
+	if head.startswith(b"PK\x03\x04"):
+		return zipped_document(content)
+	if b"\x00" not in content:
+		try:
+			content.decode("utf-8")
+			return "text"
+		except UnicodeDecodeError:
+			return None
+	return None
+
+
+def zipped_document(content: bytes) -> str | None:
+	try:
+		names = set(zipfile.ZipFile(io.BytesIO(content)).namelist())
+	except zipfile.BadZipFile:
+		return None
+	if "[Content_Types].xml" in names:
+		return "ooxml"
+	if "mimetype" in names and "content.xml" in names:
+		return "odf"
+	return None
+
+
+def checked_kind(filename: str, content: bytes) -> str:
+	"""The message kind for an allowed file; anything else is refused with the reason."""
+	if not content:
+		fail("invalid", "The file is empty.")
+	limit_mb = settings.number("max_file_size_mb") or 10
+	if len(content) > limit_mb * 1024 * 1024:
+		fail("invalid", "The file is larger than {0} MB.", limit_mb)
+	extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
+	if extension not in ALLOWED:
+		fail("invalid", "Files of type {0} are not accepted.", extension or "?")
+	expected, kind = ALLOWED[extension]
+	if content_type(content) != expected:
+		fail("invalid", "The file {0} is not what its name says.", filename)
+	return kind
+
+
+def attach(conversation, filename: str, content: bytes) -> tuple[str, str]:
+	"""Store an allowed file privately on the conversation; returns (its URL, the message kind)."""
+	kind = checked_kind(filename, content)
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": os.path.basename(filename),
+			"attached_to_doctype": "IQC Conversation",
+			"attached_to_name": str(conversation.name),
+			"is_private": 1,
+			"content": content,
+		}
+	).insert(ignore_permissions=True)
+	return file.file_url, kind

@@ -1,0 +1,224 @@
+"""What the operator workspace shows besides the inbox and the history: its start-up data, a
+conversation's details with the client card, the unread counters and the targets of a transfer."""
+
+from datetime import timedelta
+
+import frappe
+from frappe.utils import cint, now_datetime
+
+from iqchannels import roles, settings
+from iqchannels.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
+from iqchannels.permissions import is_collaborator
+from iqchannels.transfers import collaborators
+
+STATUSES = ["Active", "Away", "Break", "Offline"]
+MUTE_DEFAULT = "iqc_notifications_muted"
+# A client who wrote or typed this recently is shown online.
+ONLINE_FOR = timedelta(minutes=2)
+PREVIOUS_CONVERSATIONS = 20
+CLIENT_FIELDS = [
+	"name",
+	"full_name",
+	"client_type",
+	"vip",
+	"blocked",
+	"email",
+	"phone",
+	"responsible_operator",
+	"company",
+	"inn",
+	"position",
+	"department",
+	"region",
+	"language",
+	"birthday",
+	"notes",
+	"last_seen_at",
+]
+# What an operator may change on a client's card; identities have their own calls.
+EDITABLE_CLIENT_FIELDS = [
+	"full_name",
+	"client_type",
+	"vip",
+	"email",
+	"phone",
+	"company",
+	"inn",
+	"position",
+	"department",
+	"region",
+	"language",
+	"birthday",
+	"notes",
+]
+
+
+def boot(user: str) -> dict:
+	"""Everything the page needs once, at start: who I am and the lists its menus offer."""
+	info = me(user)
+	info.update(
+		statuses=STATUSES,
+		results=frappe.get_all("IQC Close Result", pluck="name", order_by="name"),
+		categories=frappe.get_all("IQC Category", pluck="name", order_by="name"),
+		lines=frappe.get_all("IQC Line", fields=["name", "line_name", "mode"], order_by="line_name"),
+		channels=frappe.get_all("IQC Channel", fields=["name", "channel_type"], order_by="name"),
+		quick_replies=quick_replies(user),
+		transfers=offers_to(user),
+		transfer_timeout_seconds=settings.number("transfer_timeout_seconds"),
+		notifications_muted=bool(cint(frappe.defaults.get_user_default(MUTE_DEFAULT, user))),
+	)
+	return info
+
+
+def me(user: str) -> dict:
+	info = {
+		"user": user,
+		"full_name": full_name(user),
+		"is_supervisor": roles.is_supervisor(user),
+		"is_operator": roles.is_operator(user),
+	}
+	if info["is_operator"]:
+		operator = operator_doc(user)
+		info.update(
+			status=operator.status,
+			status_since=operator.status_since,
+			slots=slots_of(operator),
+			load=len(held_conversations(user)),
+			lines=lines_of(user),
+		)
+	return info
+
+
+def quick_replies(user: str) -> list[dict]:
+	# get_list applies the quick reply rule: global ones, my lines' ones and my own.
+	return frappe.get_list(
+		"IQC Quick Reply", fields=["name", "title", "shortcut", "scope", "text"], order_by="shortcut, title"
+	)
+
+
+def offers_to(user: str) -> list[dict]:
+	"""Transfers waiting for my answer, so that a reload shows the prompt again."""
+	rows = frappe.get_all(
+		"IQC Transfer",
+		filters={"to_operator": user, "status": "Pending", "expires_at": [">", now_datetime()]},
+		fields=["name", "conversation", "from_operator", "comment", "expires_at"],
+		order_by="expires_at",
+	)
+	now = now_datetime()
+	for row in rows:
+		row.conversation = cint(row.conversation)
+		# The browser counts down from this, whatever its own clock says.
+		row.seconds_left = max(int((row.expires_at - now).total_seconds()), 0)
+		row.from_name = full_name(row.from_operator)
+		row.client_name = frappe.db.get_value("IQC Conversation", str(row.conversation), "client_name")
+	return rows
+
+
+def details(conversation, user: str) -> dict:
+	"""The conversation, why it went where it is, and its client's card."""
+	fields = conversation.as_dict(no_default_fields=True)
+	fields.pop("collaborators", None)
+	fields.update(
+		name=conversation.name,
+		client=cint(conversation.client),
+		operator_name=full_name(conversation.operator) if conversation.operator else None,
+		collaborators=[{"user": u, "full_name": full_name(u)} for u in collaborators(conversation.name)],
+		is_owner=conversation.operator == user,
+		is_collaborator=is_collaborator(conversation, user),
+		can_write=conversation.operator == user
+		or roles.is_supervisor(user)
+		or is_collaborator(conversation, user),
+		assignment=last_assignment(conversation.name),
+		pending_transfer=frappe.db.get_value(
+			"IQC Transfer",
+			{"conversation": str(conversation.name), "status": "Pending"},
+			["name", "to_operator", "expires_at"],
+			as_dict=True,
+		),
+		line_mode=frappe.get_cached_value("IQC Line", conversation.line, "mode")
+		if conversation.line
+		else None,
+		channel_type=frappe.get_cached_value("IQC Channel", conversation.channel, "channel_type"),
+	)
+	return {"conversation": fields, "client": client_card(conversation.client)}
+
+
+def last_assignment(conversation: int) -> dict | None:
+	return frappe.db.get_value(
+		"IQC Assignment Log",
+		{"conversation": str(conversation)},
+		["rule", "reason", "assigned_at", "assigned_by", "load_before", "slots", "over_slots", "candidates"],
+		as_dict=True,
+		order_by="creation desc",
+	)
+
+
+def client_card(client: str | int) -> dict:
+	card = frappe.db.get_value("IQC Client", str(client), CLIENT_FIELDS, as_dict=True)
+	card.name = cint(card.name)
+	card.online = bool(card.last_seen_at and now_datetime() - card.last_seen_at < ONLINE_FOR)
+	card.identities = frappe.get_all(
+		"IQC Client Identity",
+		filters={"parent": str(client), "parenttype": "IQC Client"},
+		fields=["name", "channel", "external_id"],
+		order_by="idx",
+	)
+	card.conversation_count = frappe.db.count("IQC Conversation", {"client": str(client)})
+	card.previous = frappe.get_all(
+		"IQC Conversation",
+		filters={"client": str(client)},
+		fields=["name", "status", "channel", "operator", "result", "category", "opened_at", "closed_at"],
+		order_by="name desc",
+		limit=PREVIOUS_CONVERSATIONS,
+	)
+	return card
+
+
+def counters(user: str) -> dict:
+	"""Per list: how many conversations, and how many have unread client messages."""
+
+	def count(condition: str, values: dict) -> dict:
+		total, unread = frappe.db.sql(
+			f"""select count(*), coalesce(sum(c.unread_count > 0), 0) from `tabIQC Conversation` c
+			where {condition}""",
+			values,
+		)[0]
+		return {"total": cint(total), "unread": cint(unread)}
+
+	result = {
+		"mine": count("c.status='Open' and c.operator=%(user)s", {"user": user}),
+		"collaborating": count(
+			"""c.status!='Closed' and exists (select 1 from `tabIQC Conversation Collaborator` m
+			where m.parenttype='IQC Conversation' and m.parent=c.name and m.user=%(user)s)""",
+			{"user": user},
+		),
+	}
+	if roles.is_supervisor(user):
+		result["queue"] = count("c.status='Queued'", {})
+		result["all"] = count("c.status!='Closed'", {})
+	else:
+		result["queue"] = count(
+			"c.status='Queued' and c.line in %(lines)s", {"lines": lines_of(user) or [""]}
+		)
+	return result
+
+
+def transfer_targets(conversation, user: str) -> dict:
+	"""Operators one can hand the conversation to (with their status and load), and the lines."""
+	operators = frappe.get_all(
+		"IQC Operator", filters={"name": ["!=", user]}, fields=["name", "full_name", "status", "slots"]
+	)
+	loads = dict(
+		frappe.db.sql(
+			"select operator, count(*) from `tabIQC Conversation` where status='Open' group by operator"
+		)
+	)
+	for row in operators:
+		row.load = cint(loads.get(row.name))
+		row.full_name = row.full_name or full_name(row.name)
+	order = {status: i for i, status in enumerate(STATUSES)}
+	operators.sort(key=lambda row: (order.get(row.status, 9), row.load, row.full_name))
+	lines = frappe.get_all(
+		"IQC Line", filters={"enabled": 1}, fields=["name", "line_name"], order_by="line_name"
+	)
+	return {"operators": operators, "lines": lines}
