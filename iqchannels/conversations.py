@@ -15,7 +15,7 @@ from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail
 from iqchannels.lines import is_working_now, line_for
 from iqchannels.messages import add_message, add_system_message
-from iqchannels.operators import full_name
+from iqchannels.operators import full_name, line_members
 
 SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
@@ -78,8 +78,10 @@ def assign(
 	conversation = frappe.get_doc("IQC Conversation", name)
 	log_assignment(conversation, decision, now, by)
 	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), decision.reason))
+	# Whoever saw it waiting (the line's members) or held it before hears that it is taken.
+	was_seen_by = [from_operator] if from_operator else line_members(conversation.line)
 	realtime.publish_conversation(
-		"conversation-assigned", conversation, reason=decision.reason, also_to=[from_operator]
+		"conversation-assigned", conversation, reason=decision.reason, also_to=was_seen_by
 	)
 	return True
 

@@ -203,7 +203,7 @@ def counters(user: str) -> dict:
 	return result
 
 
-def transfer_targets(conversation, user: str) -> dict:
+def transfer_targets(user: str) -> dict:
 	"""Operators one can hand the conversation to (with their status and load), and the lines."""
 	operators = frappe.get_all(
 		"IQC Operator", filters={"name": ["!=", user]}, fields=["name", "full_name", "status", "slots"]

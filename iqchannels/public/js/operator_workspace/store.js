@@ -127,6 +127,8 @@ export async function send(text, internal = false) {
 		const stored = await post(internal ? "add_note" : "reply", { conversation, text });
 		const rest = state.messages.filter((m) => m.client_id !== pending.client_id);
 		state.messages = merge(rest, [{ ...pending, ...stored, client_id: undefined, sending: false }]);
+		// The first reply sets the conversation's first response time in the side panel.
+		if (!internal && !state.current.conversation.first_response_at) reload_current();
 	} catch (e) {
 		state.messages = state.messages.map((m) =>
 			m.client_id === pending.client_id ? { ...m, sending: false, failed: true } : m
