@@ -67,6 +67,11 @@ def run(prefix: str, operators: int, conversations: int):
 	)
 	assigned = sum(count for _, count in loads)
 	highest = max((count for _, count in loads), default=0)
+	per_ours = ours / max(assigned, 1) * 1e3
+	print(
+		f"iqchannels distribution: {assigned} assigned in {ours:.2f} s, {per_ours:.2f} ms per assignment, "
+		f"highest load {highest}/{SLOTS}"
+	)
 
 	write_burst(prefix + "-ar", manual_channel, conversations)
 	rule = frappe.get_doc(
@@ -76,6 +81,10 @@ def run(prefix: str, operators: int, conversations: int):
 			"document_type": "IQC Conversation",
 			"priority": 1,
 			"rule": "Load Balancing",
+			"assignment_days": [
+				{"day": day}
+				for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+			],
 			"assign_condition": f"line == '{manual_line}'",
 			"users": [{"user": user} for user in users],
 		}
@@ -96,12 +105,7 @@ def run(prefix: str, operators: int, conversations: int):
 	ar_highest = max((count for _, count in todos), default=0)
 	frappe.delete_doc("Assignment Rule", rule.name, force=True, ignore_permissions=True)
 
-	per_ours = ours / max(assigned, 1) * 1e3
 	per_theirs = theirs / max(ar_assigned, 1) * 1e3
-	print(
-		f"iqchannels distribution: {assigned} assigned in {ours:.2f} s, {per_ours:.2f} ms per assignment, "
-		f"highest load {highest}/{SLOTS}"
-	)
 	print(
 		f"Frappe Assignment Rule:  {ar_assigned} assigned in {theirs:.2f} s, {per_theirs:.2f} ms per assignment, "
 		f"highest load {ar_highest} (no slots)"
@@ -161,7 +165,8 @@ def write_burst(prefix: str, channel, count: int):
 	for i in range(count):
 		client = client_for_identity(channel, f"{prefix}-{i}", {"full_name": f"Client {i}"})
 		receive_client_message(channel, client, "Hello, I need help")
-	frappe.db.commit()
+		# One request per client, as through the inbound API: its events go out at its commit.
+		frappe.db.commit()
 
 
 def cleanup(prefix: str):

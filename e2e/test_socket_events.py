@@ -43,6 +43,10 @@ class Person:
 			wait_timeout=10,
 		)
 
+	def join(self, doctype: str, name: str):
+		"""As the workspace does: a line's room for its members, the settings' room for supervisors."""
+		self.socket.emit("doc_subscribe", (doctype, name), namespace=NAMESPACE)
+
 	def record(self, event, payload=None):
 		if event.startswith("iqchannels:"):
 			with self.lock:
@@ -80,6 +84,13 @@ def partner(method: str, payload: dict) -> dict:
 @pytest.fixture(scope="module")
 def people():
 	everyone = {key: Person(DATA[key]) for key in ("ann", "bob", "stranger", "supervisor")}
+	# The stranger also tries to listen to a line that is not theirs and to the supervisors' room;
+	# the site refuses them both.
+	for key in ("ann", "bob", "stranger"):
+		everyone[key].join("IQC Line", DATA["line"])
+	for key in ("supervisor", "stranger"):
+		everyone[key].join("IQC Settings", "IQC Settings")
+	time.sleep(2)
 	yield everyone
 	for person in everyone.values():
 		person.socket.disconnect()

@@ -14,8 +14,8 @@ from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_pr
 from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail
 from iqchannels.lines import is_working_now, line_for
-from iqchannels.messages import add_message, add_system_message
-from iqchannels.operators import full_name, line_members
+from iqchannels.messages import add_message, add_system_message, fast_insert
+from iqchannels.operators import full_name
 
 SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
@@ -75,35 +75,52 @@ def assign(
 	if not frappe.db._cursor.rowcount:
 		return False
 	frappe.db.set_value("IQC Operator", user, "last_assigned_at", now, update_modified=False)
-	conversation = frappe.get_doc("IQC Conversation", name)
+	conversation = core_of(name)
 	log_assignment(conversation, decision, now, by)
 	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), decision.reason))
-	# Whoever saw it waiting (the line's members) or held it before hears that it is taken.
-	was_seen_by = [from_operator] if from_operator else line_members(conversation.line)
+	# Whoever saw it waiting (the line, through its room) or held it before hears that it is taken.
 	realtime.publish_conversation(
-		"conversation-assigned", conversation, reason=decision.reason, also_to=was_seen_by
+		"conversation-assigned",
+		conversation,
+		reason=decision.reason,
+		also_to=[from_operator],
+		to_line=not from_operator,
 	)
 	return True
 
 
+# What writing messages into a conversation and telling people about it needs of it.
+CORE_FIELDS = ["name", "client", "channel", "line", "status", "operator", "unread_count", "first_response_at"]
+
+
+def core_of(name) -> frappe._dict:
+	"""The conversation's core fields, lighter than the whole document where many are assigned at once."""
+	rows = frappe.db.sql(
+		f"select {', '.join(CORE_FIELDS)} from `tabIQC Conversation` where name=%s", name, as_dict=True
+	)
+	return rows[0] if rows else None
+
+
 def log_assignment(conversation, decision: Assignment, at, by: str | None) -> None:
-	frappe.get_doc(
-		{
-			"doctype": "IQC Assignment Log",
-			"conversation": conversation.name,
-			"line": conversation.line,
-			"operator": decision.operator,
-			"assigned_at": at,
-			"rule": decision.rule,
-			"reason": decision.reason,
-			"assigned_by": by,
-			"load_before": decision.load_before,
-			"slots": decision.slots,
-			"over_slots": int(decision.over_slots),
-			"available": decision.available,
-			"candidates": ", ".join(decision.candidates),
-		}
-	).insert(ignore_permissions=True)
+	fast_insert(
+		frappe.get_doc(
+			{
+				"doctype": "IQC Assignment Log",
+				"conversation": conversation.name,
+				"line": conversation.line,
+				"operator": decision.operator,
+				"assigned_at": at,
+				"rule": decision.rule,
+				"reason": decision.reason,
+				"assigned_by": by,
+				"load_before": decision.load_before,
+				"slots": decision.slots,
+				"over_slots": int(decision.over_slots),
+				"available": decision.available,
+				"candidates": ", ".join(decision.candidates),
+			}
+		)
+	)
 
 
 def requeue(name: str, why: str) -> bool:
@@ -160,7 +177,8 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 	if not spam:
 		if closing := settings.autoreply(channel, "closing_text"):
 			add_message(conversation, "Bot", closing)
-	realtime.publish_conversation("conversation-closed", conversation, result=result)
+	# Closed from the queue (spam, silence): the line's members see it leave.
+	realtime.publish_conversation("conversation-closed", conversation, to_line=not held_slot, result=result)
 	if held_slot:
 		distribution.request(conversation.line)
 	return conversation

@@ -1,6 +1,6 @@
 """Files in conversations: only the allowed kinds, recognised by their content as well as their name,
-kept private to the conversation (Frappe serves a private file only to those who may read the
-conversation it is attached to)."""
+kept private. Frappe attaches the file to the message that carries it and serves a private file only
+to those who may read that message, that is, those who may see its conversation."""
 
 import io
 import os
@@ -97,17 +97,11 @@ def checked_kind(filename: str, content: bytes) -> str:
 	return kind
 
 
-def attach(conversation, filename: str, content: bytes) -> tuple[str, str]:
-	"""Store an allowed file privately on the conversation; returns (its URL, the message kind)."""
+def store(filename: str, content: bytes) -> tuple[str, str]:
+	"""Store an allowed file privately; returns (its URL, the message kind). The message that names
+	the URL in its Attach field becomes the file's owner when it is saved."""
 	kind = checked_kind(filename, content)
 	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": os.path.basename(filename),
-			"attached_to_doctype": "IQC Conversation",
-			"attached_to_name": str(conversation.name),
-			"is_private": 1,
-			"content": content,
-		}
+		{"doctype": "File", "file_name": os.path.basename(filename), "is_private": 1, "content": content}
 	).insert(ignore_permissions=True)
 	return file.file_url, kind

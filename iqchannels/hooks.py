@@ -13,6 +13,8 @@ has_permission = {
 	"IQC Conversation": "iqchannels.permissions.conversation_has_permission",
 	"IQC Message": "iqchannels.permissions.message_has_permission",
 	"IQC Quick Reply": "iqchannels.permissions.quick_reply_has_permission",
+	"IQC Line": "iqchannels.permissions.line_has_permission",
+	"IQC Settings": "iqchannels.permissions.settings_has_permission",
 }
 
 permission_query_conditions = {
@@ -20,6 +22,7 @@ permission_query_conditions = {
 	"IQC Message": "iqchannels.permissions.message_condition",
 	"IQC Quick Reply": "iqchannels.permissions.quick_reply_condition",
 	"IQC Transfer": "iqchannels.permissions.transfer_condition",
+	"IQC Line": "iqchannels.permissions.line_condition",
 }
 
 scheduler_events = {

@@ -106,11 +106,9 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 		for line in lines_of(user):
 			distribution.request(line)
 
-	realtime.publish(
-		"operator-status-changed",
-		{"operator": user, "status": change.new, "since": str(now), "automatic": bool(automatic)},
-		[user, *roles.supervisors()],
-	)
+	change_payload = {"operator": user, "status": change.new, "since": str(now), "automatic": bool(automatic)}
+	realtime.publish("operator-status-changed", change_payload, [user])
+	realtime.publish_to_supervisors("operator-status-changed", change_payload)
 	return operator
 
 

@@ -97,3 +97,27 @@ def transfer_condition(user: str | None = None) -> str:
 		return ""
 	me = frappe.db.escape(user)
 	return f"(`tabIQC Transfer`.from_operator = {me} or `tabIQC Transfer`.to_operator = {me})"
+
+
+def line_condition(user: str | None = None) -> str:
+	"""Operators read only the lines they work in; a line's realtime room follows the same rule."""
+	user = user or frappe.session.user
+	if roles.is_supervisor(user) or not roles.is_operator(user):
+		return ""
+	lines = lines_of(user)
+	if not lines:
+		return "1=0"
+	return f"`tabIQC Line`.name in ({', '.join(frappe.db.escape(line) for line in lines)})"
+
+
+def line_has_permission(doc, ptype=None, user=None, debug=False):
+	user = user or frappe.session.user
+	if roles.is_supervisor(user) or not roles.is_operator(user):
+		return True
+	return doc.name in lines_of(user)
+
+
+def settings_has_permission(doc, ptype=None, user=None, debug=False):
+	"""Only those who oversee the floor read the settings, and so only they may join the
+	supervisors' realtime room, which is the settings' document room."""
+	return roles.is_supervisor(user or frappe.session.user)

@@ -1,15 +1,15 @@
 """The one place that publishes realtime events.
 
-Always after commit, so nobody hears of a change that was rolled back, and always to user rooms, never
-to the whole site: each event goes to the users entitled to the conversation or operator it is about.
-Events carry ids and what changed; clients reload details through permission-checked APIs.
+Always after commit, so nobody hears of a change that was rolled back, and never to the whole site:
+to the rooms of the users a conversation or operator concerns, to a line's room (its members) and to
+the supervisors' room. The last two are Frappe document rooms, which socket.io lets a user join only
+after asking the site whether that user may read the document. Events carry ids and what changed;
+clients reload details through permission-checked APIs.
 """
 
 from collections.abc import Iterable
 
 import frappe
-
-from iqchannels import roles
 
 
 def publish(event: str, payload: dict, users: Iterable[str]) -> None:
@@ -17,21 +17,39 @@ def publish(event: str, payload: dict, users: Iterable[str]) -> None:
 		frappe.publish_realtime(f"iqchannels:{event}", payload, user=user, after_commit=True)
 
 
+def publish_to_supervisors(event: str, payload: dict) -> None:
+	"""One message to the supervisors' room: the document room of IQC Settings, which only those who
+	oversee the floor may read (see permissions.settings_has_permission)."""
+	frappe.publish_realtime(
+		f"iqchannels:{event}", payload, doctype="IQC Settings", docname="IQC Settings", after_commit=True
+	)
+
+
+def publish_to_line(event: str, payload: dict, line: str) -> None:
+	"""One message to the line's room, which only the line's members may join (the room is a document
+	room: socket.io asks the site whether the user may read the line). A queue seen by hundreds of
+	operators costs one publish, not one per operator."""
+	frappe.publish_realtime(
+		f"iqchannels:{event}", payload, doctype="IQC Line", docname=line, after_commit=True
+	)
+
+
 def conversation_audience(conversation) -> set[str]:
-	"""Who may see a conversation: its operator, its line's members while it is queued, supervisors."""
-	from iqchannels.operators import line_members
+	"""The people a conversation concerns by name: its operator and collaborators. Supervisors hear
+	of every conversation in their room; a queued one's line members in the line's room."""
 	from iqchannels.transfers import collaborators
 
-	audience = set(roles.supervisors())
-	audience.update(collaborators(conversation.name))
+	audience = set(collaborators(conversation.name))
 	if conversation.operator:
 		audience.add(conversation.operator)
-	if conversation.status == "Queued":
-		audience.update(line_members(conversation.line))
 	return audience
 
 
-def publish_conversation(event: str, conversation, also_to: Iterable[str] = (), **changes) -> None:
+def publish_conversation(
+	event: str, conversation, also_to: Iterable[str] = (), to_line: bool = False, **changes
+) -> None:
+	"""To the people of the conversation, the supervisors, and its line's room while it waits there
+	(or, `to_line`, when it has just left it)."""
 	payload = {
 		"conversation": conversation.name,
 		"status": conversation.status,
@@ -40,9 +58,15 @@ def publish_conversation(event: str, conversation, also_to: Iterable[str] = (), 
 		**changes,
 	}
 	publish(event, payload, conversation_audience(conversation) | set(also_to))
+	publish_to_supervisors(event, payload)
+	if conversation.line and (to_line or conversation.status == "Queued"):
+		publish_to_line(event, payload, conversation.line)
 
 
 def publish_typing(conversation, who: str, typing: bool, user: str | None = None) -> None:
 	"""Someone is typing in a conversation. Never to the typist."""
 	payload = {"conversation": conversation.name, "who": who, "user": user, "typing": typing}
 	publish("typing", payload, conversation_audience(conversation) - {user})
+	publish_to_supervisors("typing", payload)
+	if conversation.status == "Queued" and conversation.line:
+		publish_to_line("typing", payload, conversation.line)

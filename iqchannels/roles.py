@@ -21,7 +21,7 @@ def is_operator(user: str | None = None) -> bool:
 
 
 def supervisors() -> list[str]:
-	"""Enabled users who oversee the floor: realtime events about any conversation reach them."""
+	"""Enabled users who oversee the floor."""
 	return frappe.db.sql_list(
 		"""select distinct user.name from `tabUser` user
 		join `tabHas Role` role on role.parent = user.name and role.parenttype = 'User'

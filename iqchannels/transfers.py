@@ -197,8 +197,9 @@ def invite(conversation, by: str, user: str):
 
 
 def collaborators(conversation: str | int) -> list[str]:
-	return frappe.get_all(
-		"IQC Conversation Collaborator",
-		filters={"parent": str(conversation), "parenttype": "IQC Conversation"},
-		pluck="user",
+	# Plain SQL: asked for every event about the conversation, and the query builder costs more here.
+	return frappe.db.sql_list(
+		"""select user from `tabIQC Conversation Collaborator`
+		where parent=%s and parenttype='IQC Conversation' order by idx""",
+		str(conversation),
 	)

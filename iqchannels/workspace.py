@@ -60,7 +60,7 @@ def boot(user: str) -> dict:
 		statuses=STATUSES,
 		results=frappe.get_all("IQC Close Result", pluck="name", order_by="name"),
 		categories=frappe.get_all("IQC Category", pluck="name", order_by="name"),
-		lines=frappe.get_all("IQC Line", fields=["name", "line_name", "mode"], order_by="line_name"),
+		all_lines=frappe.get_all("IQC Line", fields=["name", "line_name", "mode"], order_by="line_name"),
 		channels=frappe.get_all("IQC Channel", fields=["name", "channel_type"], order_by="name"),
 		quick_replies=quick_replies(user),
 		transfers=offers_to(user),

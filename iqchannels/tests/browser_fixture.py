@@ -9,6 +9,8 @@ prints them as JSON. Each call makes new ones, so runs never meet each other's d
 import frappe
 from frappe.utils.password import update_password
 
+from iqchannels.clients import client_for_identity
+from iqchannels.messages import fast_insert
 from iqchannels.operators import change_status
 from iqchannels.roles import OPERATOR, SUPERVISOR
 from iqchannels.tests.factories import make_channel, make_line, make_user, unique
@@ -63,3 +65,81 @@ def prepare() -> dict:
 		"secret": secret,
 		"quick_reply": shortcut,
 	}
+
+
+def long_history(operator: str, channel: str, messages: int = 2000, per_conversation: int = 50) -> dict:
+	"""A client who has written for years: `messages` messages over closed conversations and one open
+	with `operator`, written directly as they would have accumulated. Also a second, short
+	conversation of another client with the same operator, to switch to and back."""
+	from frappe.utils import add_to_date, now_datetime
+
+	frappe.set_user("Administrator")
+	channel_doc = frappe.get_doc("IQC Channel", channel)
+	line = channel_doc.default_line
+	client = client_for_identity(channel_doc, unique("long"), {"full_name": "Long History Client"})
+	short_client = client_for_identity(channel_doc, unique("short"), {"full_name": "Short History Client"})
+	start = add_to_date(now_datetime(), days=-400)
+	count = (messages + per_conversation - 1) // per_conversation
+	rows, names = [], []
+	for c in range(count):
+		is_last = c == count - 1
+		opened = add_to_date(start, days=c * 10)
+		conversation = conversation_of(client, channel, line, operator, opened, closed=not is_last)
+		names.append(conversation.name)
+		for i in range(min(per_conversation, messages - c * per_conversation)):
+			from_client = i % 2 == 0
+			rows.append(
+				(
+					conversation.name,
+					client,
+					channel,
+					"Client" if from_client else "Operator",
+					None if from_client else operator,
+					f"Message {c * per_conversation + i + 1} of the long history",
+					"Read",
+					add_to_date(opened, minutes=i),
+				)
+			)
+	bulk_messages(rows)
+	short = conversation_of(short_client, channel, line, operator, now_datetime(), closed=False)
+	bulk_messages(
+		[(short.name, short_client, channel, "Client", None, "Just one question", "Read", now_datetime())]
+	)
+	frappe.db.commit()
+	return {"conversation": names[-1], "other": short.name, "last_text": rows[-1][5], "messages": len(rows)}
+
+
+def conversation_of(client, channel, line, operator, opened, closed: bool):
+	return frappe.get_doc(
+		{
+			"doctype": "IQC Conversation",
+			"client": client,
+			"client_name": frappe.db.get_value("IQC Client", client, "full_name"),
+			"channel": channel,
+			"line": line,
+			"status": "Closed" if closed else "Open",
+			"operator": operator,
+			"result": "Resolved" if closed else None,
+			"opened_at": opened,
+			"assigned_at": opened,
+			"last_message_at": opened,
+			"closed_at": opened if closed else None,
+		}
+	).insert(ignore_permissions=True)
+
+
+def bulk_messages(rows: list[tuple]) -> None:
+	fields = [
+		"conversation",
+		"client",
+		"channel",
+		"author_type",
+		"author",
+		"text",
+		"delivery_status",
+		"sent_at",
+	]
+	for row in rows:
+		fast_insert(
+			frappe.get_doc({"doctype": "IQC Message", "kind": "Text", **dict(zip(fields, row, strict=True))})
+		)

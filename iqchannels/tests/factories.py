@@ -81,7 +81,13 @@ def client_writes(channel, external_id: str, text: str = "Hello", message_id: st
 	return message
 
 
-def signed_inbound(channel, payload: dict | bytes, secret: str | None = None, signature: str | None = None):
+def signed_inbound(
+	channel,
+	payload: dict | bytes,
+	secret: str | None = None,
+	signature: str | None = None,
+	method: str = "message",
+):
 	"""Call the inbound API in this process, as a request with a raw body and a signature header."""
 	from iqchannels.api import inbound
 
@@ -90,14 +96,14 @@ def signed_inbound(channel, payload: dict | bytes, secret: str | None = None, si
 	headers = {"X-IQChannels-Signature": signature if signature is not None else sign(secret, body)}
 	set_request(
 		method="POST",
-		path="/api/method/iqchannels.api.inbound.message",
+		path=f"/api/method/iqchannels.api.inbound.{method}",
 		data=body,
 		headers=headers,
 		content_type="application/json",
 	)
 	frappe.local.request_ip = "127.0.0.1"
 	frappe.local.response = frappe._dict()
-	return inbound.message()
+	return getattr(inbound, method)()
 
 
 class IQCTestCase(FrappeTestCase):

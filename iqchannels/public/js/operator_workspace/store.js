@@ -36,6 +36,7 @@ let send_seq = 0;
 export async function start() {
 	state.boot = await call("workspace_boot");
 	state.offers = state.boot.transfers;
+	subscribe_rooms();
 	await Promise.all([load_list(), load_counters()]);
 }
 
@@ -285,6 +286,16 @@ const handlers = {
 	},
 };
 
+// Queue events of my lines come through each line's room, and supervisors hear of everything in
+// theirs (the settings' room); socket.io lets a user in only if they may read that document. Rooms
+// belong to a connection, so this is repeated after every reconnect.
+function subscribe_rooms() {
+	for (const line of state.boot?.lines || []) {
+		frappe.realtime.emit("doc_subscribe", "IQC Line", line);
+	}
+	if (state.boot?.is_supervisor) frappe.realtime.emit("doc_subscribe", "IQC Settings", "IQC Settings");
+}
+
 export function listen() {
 	for (const [event, handler] of Object.entries(handlers)) {
 		frappe.realtime.on(`iqchannels:${event}`, handler);
@@ -297,6 +308,7 @@ export function listen() {
 			const was_down = !state.connected;
 			state.connected = true;
 			if (was_down) resync();
+			else subscribe_rooms();
 		});
 	}
 }

@@ -1,0 +1,83 @@
+// The operator's tools around the chat: files, the client card, search and keyboard moves, muting,
+// and what happens when the connection drops for a while.
+import { test, expect } from "@playwright/test";
+import { randomUUID } from "node:crypto";
+import { data, login, client_writes, shot } from "./helpers.js";
+
+// A real 2x2 PNG.
+const PNG = Buffer.from(
+	"iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVQI12P8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+	"base64"
+);
+
+test("files, the client card, search, keyboard, muting and a dropped connection", async ({ browser, request }) => {
+	const ann = await login(browser, data.ann);
+	// The page is reached from the IQChannels workspace in the sidebar.
+	await ann.goto("/app/iqchannels");
+	await ann.locator(".shortcut-widget-box", { hasText: "Operator Workspace" }).click();
+	await expect(ann).toHaveURL(/operator-workspace/);
+	await expect(ann.getByTestId("status-switcher")).toBeVisible();
+	const first = await client_writes(request, `tools-${randomUUID()}`, "First customer here");
+	const second = await client_writes(request, `tools-${randomUUID()}`, "Second customer here");
+	const list = ann.getByTestId("conversation-list");
+	const row = (conversation) => list.locator(`[data-conversation="${conversation}"]`);
+	await expect(row(first.conversation)).toBeVisible();
+	await expect(row(second.conversation)).toBeVisible();
+
+	// Keyboard: Alt+↓ opens the next conversation in the list, Alt+↑ the previous one.
+	await row(second.conversation).click();
+	await expect(ann.getByTestId("history")).toContainText("Second customer here");
+	const order = await list.locator("[data-conversation]").evaluateAll((rows) => rows.map((r) => Number(r.dataset.conversation)));
+	const next = order[order.indexOf(second.conversation) + 1] ?? order[order.indexOf(second.conversation) - 1];
+	await ann.getByTestId("composer").press(order.indexOf(second.conversation) + 1 < order.length ? "Alt+ArrowDown" : "Alt+ArrowUp");
+	await expect(row(next)).toHaveClass(/active/);
+
+	// A file attached with the button shows inline and opens full size.
+	await row(first.conversation).click();
+	await ann.locator('input[type="file"]').setInputFiles({ name: "receipt.png", mimeType: "image/png", buffer: PNG });
+	const image = ann.getByTestId("history").locator("img.iqc-image");
+	await expect(image).toBeVisible();
+	await image.click();
+	await expect(ann.locator(".iqc-preview-overlay img")).toBeVisible();
+	await ann.locator(".iqc-preview-overlay").click();
+	// A renamed program is refused with a reason.
+	await ann.locator('input[type="file"]').setInputFiles({ name: "cat.png", mimeType: "image/png", buffer: Buffer.from("MZ\x90\x00 not an image") });
+	await expect(ann.locator(".modal.show")).toContainText("is not what its name says");
+	await ann.locator(".modal.show .btn-modal-close, .modal.show [data-dismiss=modal]").first().click();
+
+	// The client card is edited in place; the header follows.
+	await ann.locator('[data-action="edit-client"]').click();
+	await ann.locator('[data-testid="side-panel"] input[data-field="full_name"]').fill("Irina Volkova");
+	await ann.locator('[data-testid="side-panel"] input[data-field="phone"]').fill("+7 900 123-45-67");
+	await ann.locator('[data-action="save-client"]').click();
+	await expect(ann.getByTestId("client-name")).toContainText("Irina Volkova");
+	await shot(ann, "07-file-and-client-card");
+
+	// Alt+S jumps to the search; the list narrows to the phone number typed.
+	await ann.getByTestId("composer").press("Alt+s");
+	await expect(ann.getByTestId("search")).toBeFocused();
+	await ann.getByTestId("search").fill("123-45-67");
+	await expect(list.locator("[data-conversation]")).toHaveCount(1);
+	await expect(row(first.conversation)).toBeVisible();
+	await ann.getByTestId("search").fill("");
+
+	// Muting is the operator's own and survives a reload.
+	await ann.getByTestId("mute").click();
+	await expect(ann.getByTestId("mute")).toHaveText("🔕");
+	await ann.reload();
+	await expect(ann.getByTestId("mute")).toHaveText("🔕");
+	await ann.getByTestId("mute").click();
+	await expect(ann.getByTestId("mute")).toHaveText("🔔");
+
+	// The socket drops; a customer writes meanwhile; on reconnect the page catches up by itself.
+	await row(first.conversation).click();
+	await ann.evaluate(() => frappe.realtime.socket.disconnect());
+	await expect(ann.getByTestId("offline-banner")).toBeVisible();
+	const missed = await client_writes(request, `tools-${randomUUID()}`, "Written while you were away");
+	await ann.waitForTimeout(1500);
+	await expect(row(missed.conversation)).toHaveCount(0);
+	await ann.evaluate(() => frappe.realtime.socket.connect());
+	await expect(ann.getByTestId("offline-banner")).toHaveCount(0);
+	await expect(row(missed.conversation)).toBeVisible();
+	await shot(ann, "08-after-reconnect");
+});
