@@ -62,7 +62,7 @@ def boot(user: str) -> dict:
 		categories=frappe.get_all("IQC Category", pluck="name", order_by="name"),
 		all_lines=frappe.get_all("IQC Line", fields=["name", "line_name", "mode"], order_by="line_name"),
 		channels=frappe.get_all("IQC Channel", fields=["name", "channel_type"], order_by="name"),
-		quick_replies=quick_replies(user),
+		quick_replies=quick_replies(),
 		transfers=offers_to(user),
 		transfer_timeout_seconds=settings.number("transfer_timeout_seconds"),
 		notifications_muted=bool(cint(frappe.defaults.get_user_default(MUTE_DEFAULT, user))),
@@ -89,8 +89,8 @@ def me(user: str) -> dict:
 	return info
 
 
-def quick_replies(user: str) -> list[dict]:
-	# get_list applies the quick reply rule: global ones, my lines' ones and my own.
+def quick_replies() -> list[dict]:
+	# get_list applies the quick reply rule for the current user: shared ones and their own.
 	return frappe.get_list(
 		"IQC Quick Reply", fields=["name", "title", "shortcut", "scope", "text"], order_by="shortcut, title"
 	)

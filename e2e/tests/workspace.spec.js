@@ -81,6 +81,7 @@ test("an assignment, a reply and a note, a transfer accepted, a close with a res
 	await dialog.locator('select[data-fieldname="to_operator"]').selectOption(data.bob);
 	await dialog.locator('textarea[data-fieldname="comment"]').fill("Parcel question, you know the courier");
 	await dialog.locator(".btn-primary").click();
+	await expect(dialog).toBeHidden();
 
 	const offer = bob.getByTestId("transfer-offer");
 	await expect(offer).toBeVisible();
@@ -100,6 +101,7 @@ test("an assignment, a reply and a note, a transfer accepted, a close with a res
 	const close = bob.locator(".modal.show");
 	await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
 	await close.locator(".btn-primary").click();
+	await expect(close).toBeHidden();
 	await expect(bob.getByTestId("history").locator("xpath=..")).toContainText("Closed: Resolved");
 	await expect(bobs_row).toHaveCount(0);
 	await shot(bob, "06-closed");

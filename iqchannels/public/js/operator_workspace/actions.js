@@ -11,6 +11,13 @@ async function after(promise) {
 	refresh_lists();
 }
 
+// Bootstrap ignores a hide() while the dialog is still opening: a quick click would leave it open
+// after the action is done, so it is hidden again once the action ends.
+function submit(dialog, promise) {
+	dialog.hide();
+	return after(promise).finally(() => dialog.hide());
+}
+
 export function take() {
 	return after(post("take", { conversation: current().name }));
 }
@@ -36,8 +43,7 @@ export function close_conversation() {
 		],
 		primary_action_label: __("Close"),
 		primary_action(values) {
-			dialog.hide();
-			after(post("close", { conversation: current().name, ...values }));
+			submit(dialog, post("close", { conversation: current().name, ...values }));
 		},
 	});
 	dialog.show();
@@ -83,8 +89,7 @@ export async function transfer() {
 			const args = { conversation: current().name, comment: values.comment || "" };
 			if (values.to === "line") args.to_line = values.to_line;
 			else args.to_operator = values.to_operator;
-			dialog.hide();
-			after(post("transfer", args)).then(() =>
+			submit(dialog, post("transfer", args)).then(() =>
 				frappe.show_alert({
 					message: values.to === "line" ? __("Returned to the line's queue") : __("Transfer offered"),
 					indicator: "blue",
@@ -113,8 +118,7 @@ export async function invite() {
 		],
 		primary_action_label: __("Invite"),
 		primary_action(values) {
-			dialog.hide();
-			after(post("invite", { conversation: current().name, operator: values.operator }));
+			submit(dialog, post("invite", { conversation: current().name, operator: values.operator }));
 		},
 	});
 	dialog.show();
