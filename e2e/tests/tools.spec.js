@@ -17,7 +17,8 @@ test("files, the client card, search, keyboard, muting and a dropped connection"
 	await ann.locator(".shortcut-widget-box", { hasText: "Operator Workspace" }).click();
 	await expect(ann).toHaveURL(/operator-workspace/);
 	await expect(ann.getByTestId("status-switcher")).toBeVisible();
-	const first = await client_writes(request, `tools-${randomUUID()}`, "First customer here");
+	const first_client = `tools-${randomUUID()}`;
+	const first = await client_writes(request, first_client, "First customer here");
 	const second = await client_writes(request, `tools-${randomUUID()}`, "Second customer here");
 	const list = ann.getByTestId("conversation-list");
 	const row = (conversation) => list.locator(`[data-conversation="${conversation}"]`);
@@ -61,11 +62,38 @@ test("files, the client card, search, keyboard, muting and a dropped connection"
 	await expect(row(first.conversation)).toBeVisible();
 	await ann.getByTestId("search").fill("");
 
+	// While the tab is hidden a new message rings and shows a browser notification; muted, it does not.
+	// (The browser's Notification and the tab's visibility are stood in for, as a headless tab has neither.)
+	await ann.context().addInitScript(() => {
+		window.__notes = [];
+		window.Notification = class {
+			static permission = "granted";
+			static requestPermission() {
+				return Promise.resolve("granted");
+			}
+			constructor(title, options) {
+				window.__notes.push(`${title}: ${options?.body}`);
+			}
+			close() {}
+		};
+		Object.defineProperty(document, "hidden", { get: () => window.__hidden === true });
+	});
+	await ann.reload();
+	await expect(row(first.conversation)).toBeVisible();
+	await ann.evaluate(() => (window.__hidden = true));
+	await client_writes(request, first_client, "Anyone there?");
+	await expect.poll(() => ann.evaluate(() => window.__notes.join("\n"))).toContain("New message: Anyone there?");
+
 	// Muting is the operator's own and survives a reload.
 	await ann.getByTestId("mute").click();
 	await expect(ann.getByTestId("mute")).toHaveText("🔕");
 	await ann.reload();
 	await expect(ann.getByTestId("mute")).toHaveText("🔕");
+	await ann.evaluate(() => (window.__hidden = true));
+	await client_writes(request, first_client, "Quiet please");
+	await expect(row(first.conversation)).toContainText("Quiet please");
+	expect(await ann.evaluate(() => window.__notes.join("\n"))).not.toContain("Quiet please");
+	await ann.evaluate(() => (window.__hidden = false));
 	await ann.getByTestId("mute").click();
 	await expect(ann.getByTestId("mute")).toHaveText("🔔");
 
