@@ -118,16 +118,15 @@ def details(conversation, user: str) -> dict:
 	"""The conversation, why it went where it is, and its client's card."""
 	fields = conversation.as_dict(no_default_fields=True)
 	fields.pop("collaborators", None)
+	owner, collaborating = conversation.operator == user, is_collaborator(conversation, user)
 	fields.update(
 		name=conversation.name,
 		client=cint(conversation.client),
 		operator_name=full_name(conversation.operator) if conversation.operator else None,
 		collaborators=[{"user": u, "full_name": full_name(u)} for u in collaborators(conversation.name)],
-		is_owner=conversation.operator == user,
-		is_collaborator=is_collaborator(conversation, user),
-		can_write=conversation.operator == user
-		or roles.is_supervisor(user)
-		or is_collaborator(conversation, user),
+		is_owner=owner,
+		is_collaborator=collaborating,
+		can_write=owner or collaborating or roles.is_supervisor(user),
 		assignment=last_assignment(conversation.name),
 		pending_transfer=frappe.db.get_value(
 			"IQC Transfer",

@@ -303,6 +303,8 @@ export function listen() {
 	const socket = frappe.realtime.socket;
 	if (socket) {
 		socket.on("disconnect", () => (state.connected = false));
+		// Frappe's client gives up after three attempts; a shift outlasts a longer outage, so keep trying.
+		socket.io?.on("reconnect_failed", () => setTimeout(() => socket.connect(), 10000));
 		// Whatever happened while the socket was away is read again.
 		socket.on("connect", () => {
 			const was_down = !state.connected;
