@@ -33,6 +33,7 @@ scheduler_events = {
 			"iqchannels.distribution.requeue_unanswered",
 			"iqchannels.operators.offline_absent",
 			"iqchannels.transfers.expire_offers",
+			"iqchannels.channels.webhooks.retry_due",
 		],
 	},
 }

@@ -162,6 +162,7 @@ def post_operator_message(conversation, user: str, text, internal: bool = False,
 	"""An operator's reply or note, or (`file` = (name, content)) a file. Replies to API channels wait
 	for webhook delivery."""
 	from iqchannels import files
+	from iqchannels.channels import webhooks
 
 	ensure_not_closed(conversation.status)
 	kind, attachment = "Text", None
@@ -170,18 +171,21 @@ def post_operator_message(conversation, user: str, text, internal: bool = False,
 		attachment, kind = files.store(*file)
 	else:
 		text = clean_text(text, settings.number("max_message_length"))
-	channel_type = frappe.get_cached_value("IQC Channel", conversation.channel, "channel_type")
-	status = "Pending" if channel_type == "API" and not internal else "Sent"
-	return add_message(
+	# A reply to a partner's channel waits for its webhook; without one the partner reads the history.
+	pending = not internal and webhooks.wants_delivery(conversation.channel)
+	message = add_message(
 		conversation,
 		"Operator",
 		text,
 		author=user,
 		internal=internal,
-		delivery_status=status,
+		delivery_status="Pending" if pending else "Sent",
 		kind=kind,
 		attachment=attachment,
 	)
+	if pending:
+		webhooks.schedule(message.name)
+	return message
 
 
 def client_history(client: str, before: int | None = None, limit: int = 50) -> dict:

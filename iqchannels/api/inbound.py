@@ -12,6 +12,7 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from iqchannels import settings
+from iqchannels.channels import webhooks
 from iqchannels.clients import client_for_identity, identity_owner, mark_seen
 from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import BadSignature, fail, http_errors
@@ -20,6 +21,7 @@ from iqchannels.realtime import publish_typing
 from iqchannels.signing import is_valid
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
+PARTNER_STATES = {"delivered": "Delivered", "read": "Read"}
 MAX_ID_LENGTH = 140
 MAX_BODY_BYTES = 256 * 1024
 
@@ -82,6 +84,30 @@ def history(limit: int = 50) -> dict:
 	return client_visible_history(
 		client, channel.name, cint(before) or None, cint(payload.get("limit") or limit)
 	)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=1200, seconds=60)
+@http_errors
+def status() -> dict:
+	"""The partner reports what became of a reply it received: `delivered` or `read`."""
+	payload, channel = signed_request()
+	state = PARTNER_STATES.get(payload.get("status"))
+	if not state:
+		fail("invalid", "Unknown status {0}: use delivered or read.", payload.get("status"))
+	name = payload.get("message_id")
+	if not str(name or "").isdigit():
+		fail("invalid", "The request has no {0}.", "message_id")
+	message = frappe.db.get_value(
+		"IQC Message",
+		{"name": cint(name), "channel": channel.name, "author_type": "Operator", "internal": 0},
+		["name", "conversation", "delivery_status", "delivered_at"],
+		as_dict=True,
+	)
+	if not message:
+		fail("not_found", "Message {0} was not sent to this channel.", name)
+	changed = webhooks.advance(message, state)
+	return {"message": message.name, "delivery_status": message.delivery_status, "changed": changed}
 
 
 def signed_request() -> tuple[dict, object]:

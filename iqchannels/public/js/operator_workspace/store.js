@@ -235,6 +235,10 @@ const handlers = {
 		}
 		refresh_lists();
 	},
+	"message-updated"(data) {
+		// A reply's delivery state moved (sent, delivered, read, failed): its ticks follow.
+		if (is_current(data.conversation)) load_latest();
+	},
 	"conversation-assigned"(data) {
 		if (data.operator === frappe.session.user) {
 			notify("assignment", __("New conversation"), __("Conversation {0} is yours", [data.conversation]));
