@@ -49,8 +49,14 @@ def open_conversation(client, channel, text: str = ""):
 	if not is_working_now(line.name, now):
 		if off_hours := settings.autoreply(channel, "off_hours_text"):
 			add_message(conversation, "Bot", off_hours)
-	elif greeting := settings.autoreply(channel, "greeting_text"):
-		add_message(conversation, "Bot", greeting)
+	else:
+		if greeting := settings.autoreply(channel, "greeting_text"):
+			add_message(conversation, "Bot", greeting)
+		if template := settings.autoreply(channel, "all_busy_text"):
+			from iqchannels.queue_info import all_busy_text
+
+			if busy := all_busy_text(conversation, template):
+				add_message(conversation, "Bot", busy)
 	realtime.publish_conversation("conversation-queued", conversation)
 	distribution.request(line.name)
 	return conversation

@@ -137,3 +137,20 @@ class TestRoutingAndTimers(IQCTestCase):
 		# one slot in use and no handling history yet: five minutes a conversation
 		self.assertEqual(api.queue_info(second), {"position": 1, "estimated_wait_seconds": 300})
 		self.assertEqual(api.queue_info(third), {"position": 2, "estimated_wait_seconds": 600})
+
+	def test_when_everyone_is_busy_the_client_is_told_the_place_and_the_wait(self):
+		channel = make_channel(
+			self.general, all_busy_text="All operators are busy: you are number {position}, about {wait}."
+		)
+		frappe.db.set_value("IQC Operator", self.ann, "slots", 1)
+		client_writes(channel, "busy-1")  # Ann has a free slot: no busy text
+		distribution.distribute_line(self.general)
+		second = client_writes(channel, "busy-2").conversation
+		third = client_writes(channel, "busy-3").conversation
+		self.assertEqual(self.autoreplies(second), ["All operators are busy: you are number 1, about 5 min."])
+		self.assertEqual(self.autoreplies(third), ["All operators are busy: you are number 2, about 10 min."])
+
+	def autoreplies(self, conversation) -> list[str]:
+		return frappe.get_all(
+			"IQC Message", filters={"conversation": str(conversation), "author_type": "Bot"}, pluck="text"
+		)
