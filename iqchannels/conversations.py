@@ -19,6 +19,7 @@ from iqchannels.operators import full_name
 
 SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
+MAX_RATING_COMMENT = 1000
 
 
 def open_conversation(client, channel, text: str = ""):
@@ -183,6 +184,8 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 	if not spam:
 		if closing := settings.autoreply(channel, "closing_text"):
 			add_message(conversation, "Bot", closing)
+		if csat := settings.autoreply(channel, "csat_text"):
+			add_message(conversation, "Bot", csat)
 	# Closed from the queue (spam, silence): the line's members see it leave.
 	realtime.publish_conversation("conversation-closed", conversation, to_line=not held_slot, result=result)
 	if held_slot:
@@ -237,3 +240,21 @@ def unread_reset(conversation) -> int:
 	count = frappe.db._cursor.rowcount
 	frappe.db.set_value("IQC Conversation", conversation.name, "unread_count", 0, update_modified=False)
 	return cint(count)
+
+
+def rate(conversation, rating, comment: str | None = None):
+	"""The client's 1-5 rating of a closed conversation, given once."""
+	if conversation.status != "Closed":
+		fail("conflict", "A conversation can be rated once it is closed.")
+	if conversation.csat_rating:
+		fail("conflict", "This conversation is already rated.")
+	if isinstance(rating, bool) or not str(rating).isdigit() or not 1 <= int(rating) <= 5:
+		fail("invalid", "The rating must be a whole number from 1 to 5.")
+	comment = (comment or "").strip() or None
+	if comment and len(comment) > MAX_RATING_COMMENT:
+		fail("invalid", "The comment is longer than {0} characters.", MAX_RATING_COMMENT)
+	changes = {"csat_rating": int(rating), "csat_comment": comment, "csat_at": now_datetime()}
+	frappe.db.set_value("IQC Conversation", conversation.name, changes, update_modified=False)
+	conversation.update(changes)
+	realtime.publish_conversation("conversation-rated", conversation, rating=int(rating))
+	return conversation

@@ -11,7 +11,7 @@ import frappe
 from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
-from iqchannels import settings
+from iqchannels import conversations, settings
 from iqchannels.channels import webhooks
 from iqchannels.clients import client_for_identity, identity_owner, mark_seen
 from iqchannels.engine.messages import clean_text
@@ -108,6 +108,27 @@ def status() -> dict:
 		fail("not_found", "Message {0} was not sent to this channel.", name)
 	changed = webhooks.advance(message, state)
 	return {"message": message.name, "delivery_status": message.delivery_status, "changed": changed}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=600, seconds=60)
+@http_errors
+def rating() -> dict:
+	"""The customer rates a closed conversation: `rating` 1 to 5 and an optional `comment`."""
+	payload, channel = signed_request()
+	client = known_client(channel, client_id(payload))
+	name = payload.get("conversation")
+	if not str(name or "").isdigit():
+		fail("invalid", "The request has no {0}.", "conversation")
+	found = frappe.db.get_value(
+		"IQC Conversation", {"name": cint(name), "client": str(client), "channel": channel.name}
+	)
+	if not found:
+		fail("not_found", "Conversation {0} does not exist.", name)
+	doc = conversations.rate(
+		frappe.get_doc("IQC Conversation", found), payload.get("rating"), payload.get("comment")
+	)
+	return {"conversation": doc.name, "rating": doc.csat_rating}
 
 
 def signed_request() -> tuple[dict, object]:

@@ -250,6 +250,9 @@ const handlers = {
 		if (is_current(data.conversation)) reload_current();
 		refresh_lists();
 	},
+	"conversation-rated"(data) {
+		if (is_current(data.conversation)) reload_current();
+	},
 	"conversation-closed"(data) {
 		if (is_current(data.conversation)) reload_current();
 		refresh_lists();
