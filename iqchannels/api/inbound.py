@@ -95,12 +95,10 @@ def status() -> dict:
 	state = PARTNER_STATES.get(payload.get("status"))
 	if not state:
 		fail("invalid", "Unknown status {0}: use delivered or read.", payload.get("status"))
-	name = payload.get("message_id")
-	if not str(name or "").isdigit():
-		fail("invalid", "The request has no {0}.", "message_id")
+	name = record_id(payload, "message_id")
 	message = frappe.db.get_value(
 		"IQC Message",
-		{"name": cint(name), "channel": channel.name, "author_type": "Operator", "internal": 0},
+		{"name": name, "channel": channel.name, "author_type": "Operator", "internal": 0},
 		["name", "conversation", "delivery_status", "delivered_at"],
 		as_dict=True,
 	)
@@ -117,11 +115,9 @@ def rating() -> dict:
 	"""The customer rates a closed conversation: `rating` 1 to 5 and an optional `comment`."""
 	payload, channel = signed_request()
 	client = known_client(channel, client_id(payload))
-	name = payload.get("conversation")
-	if not str(name or "").isdigit():
-		fail("invalid", "The request has no {0}.", "conversation")
+	name = record_id(payload, "conversation")
 	found = frappe.db.get_value(
-		"IQC Conversation", {"name": cint(name), "client": str(client), "channel": channel.name}
+		"IQC Conversation", {"name": name, "client": str(client), "channel": channel.name}
 	)
 	if not found:
 		fail("not_found", "Conversation {0} does not exist.", name)
@@ -157,6 +153,14 @@ def client_id(payload: dict) -> str:
 	if not isinstance(client_data, dict):
 		fail("invalid", "The request has no client object.")
 	return identifier(client_data.get("id"), "client.id")
+
+
+def record_id(payload: dict, field: str) -> int:
+	"""The number of one of our records (a message, a conversation) named in the request."""
+	value = payload.get(field)
+	if isinstance(value, bool) or not str(value or "").isdigit():
+		fail("invalid", "The request has no {0}.", field)
+	return cint(value)
 
 
 def known_client(channel, external_id: str) -> str:
