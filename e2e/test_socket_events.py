@@ -149,3 +149,86 @@ def test_each_event_reaches_exactly_the_entitled_users(people):
 
 	ann.call("close", conversation=conversation, result="Resolved")
 	heard_only_by(people, {"ann", "supervisor"}, "conversation-closed", conversation=conversation)
+
+
+class Visitor:
+	"""A website visitor: a guest with the chat's token, listening in their own room."""
+
+	def __init__(self):
+		self.http = requests.Session()
+		self.events: list[tuple[str, dict]] = []
+		self.lock = threading.Lock()
+		session = self.call("start")
+		self.token, self.room = session["token"], session["room"]
+		self.socket = socketio.Client(reconnection=False)
+		self.socket.on("*", self.record, namespace=NAMESPACE)
+		self.socket.connect(
+			SOCKETIO,
+			namespaces=[NAMESPACE],
+			transports=["polling"],
+			headers={"Origin": URL, "Cookie": "sid=Guest"},
+			wait_timeout=10,
+		)
+		self.socket.emit("task_subscribe", self.room, namespace=NAMESPACE)
+		# Nor can a guest listen to a line or to the supervisors.
+		self.socket.emit("doc_subscribe", ("IQC Line", DATA["line"]), namespace=NAMESPACE)
+		self.socket.emit("doc_subscribe", ("IQC Settings", "IQC Settings"), namespace=NAMESPACE)
+
+	record = Person.record
+
+	def call(self, method: str, **args):
+		body = {"channel": DATA["website_chat"], "token": getattr(self, "token", None), **args}
+		answer = self.http.post(f"{URL}/api/method/iqchannels.api.widget.{method}", json=body)
+		assert answer.status_code < 300, answer.text
+		return answer.json()["message"]
+
+	def heard(self, event: str, test) -> bool:
+		deadline = time.monotonic() + WAIT
+		while time.monotonic() < deadline:
+			with self.lock:
+				if any(name == event and test(payload) for name, payload in self.events):
+					return True
+			time.sleep(0.1)
+		return False
+
+
+def test_a_visitor_hears_their_own_conversation_and_nothing_else(people):
+	alice, bob = Visitor(), Visitor()
+	time.sleep(1)
+	sent = alice.call("send", text="Hi from the website", local_id="socket-1")["message"]
+	conversation = sent["conversation"]
+	# Alice's other tabs hear her own message too.
+	assert alice.heard("message-created", lambda p: p["message"]["name"] == sent["name"])
+	ann = people["ann"]
+	deadline = time.monotonic() + WAIT
+	while time.monotonic() < deadline and not ann.got("conversation-assigned", conversation=conversation):
+		time.sleep(0.1)
+	assert ann.got("conversation-assigned", conversation=conversation)
+
+	ann.call("typing", conversation=conversation, typing=1)
+	assert alice.heard("typing", lambda p: p["typing"] is True)
+	reply = ann.call("reply", conversation=conversation, text="Hello Alice")
+	assert alice.heard(
+		"message-created",
+		lambda p: p["message"]["name"] == reply["name"] and p["message"]["author_name"] == "Ann",
+	)
+	note = ann.call("add_note", conversation=conversation, text="Alice is a VIP")
+	ann.call("mark_read", conversation=conversation)
+	assert alice.heard("messages-read", lambda p: p["conversation"] == conversation)
+	ann.call("close", conversation=conversation, result="Resolved")
+	assert alice.heard("conversation-closed", lambda p: p["conversation"] == conversation)
+
+	time.sleep(1)
+	with alice.lock:
+		assert not any(p.get("message", {}).get("name") == note["name"] for _, p in alice.events), "a note"
+		# Only the visitor's own room's events: nothing of the line, the floor or the operators.
+		assert {name for name, _ in alice.events} <= {
+			"message-created",
+			"typing",
+			"messages-read",
+			"conversation-closed",
+		}
+	with bob.lock:
+		assert bob.events == [], "another visitor hears nothing of Alice's chat"
+	for visitor in (alice, bob):
+		visitor.socket.disconnect()

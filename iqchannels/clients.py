@@ -18,12 +18,18 @@ def identity_owner(channel: str, external_id: str) -> str | None:
 
 
 def client_for_identity(
-	channel, external_id: str, profile: dict | None = None, join: str | None = None
+	channel,
+	external_id: str,
+	profile: dict | None = None,
+	join: str | None = None,
+	customer_id: str | None = None,
 ) -> str:
 	"""The client that `external_id` on `channel` belongs to, created on first contact.
 
 	`join` names an existing profile the identity must belong to (a partner system that knows the
-	customer already); an identity bound to someone else is refused rather than moved.
+	customer already); an identity bound to someone else is refused rather than moved. `customer_id`,
+	the company's own id of a customer whose identity a signature vouches for, joins the profile that
+	already carries it, whichever channel made it.
 	"""
 	profile = {k: v for k, v in (profile or {}).items() if k in PROFILE_FIELDS and v}
 	owner = identity_owner(channel.name, external_id)
@@ -35,20 +41,25 @@ def client_for_identity(
 	if owner:
 		fill_blank_fields(owner, profile)
 		return owner
+	if not join and customer_id:
+		join = frappe.db.get_value("IQC Client", {"customer_id": customer_id}, "name")
 	if join:
 		client = frappe.get_doc("IQC Client", join)
 		client.append("identities", {"channel": channel.name, "external_id": external_id})
 		client.save(ignore_permissions=True)
 		fill_blank_fields(client.name, profile)
 		return client.name
-	return create_client(channel, external_id, profile)
+	return create_client(channel, external_id, profile, customer_id)
 
 
-def create_client(channel, external_id: str, profile: dict) -> str:
+def create_client(channel, external_id: str, profile: dict, customer_id: str | None = None) -> str:
 	client = frappe.get_doc(
 		{
 			"doctype": "IQC Client",
-			"client_type": TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
+			"client_type": "Identified"
+			if customer_id
+			else TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
+			"customer_id": customer_id,
 			**profile,
 			"identities": [{"channel": channel.name, "external_id": external_id}],
 		}
@@ -59,7 +70,9 @@ def create_client(channel, external_id: str, profile: dict) -> str:
 	except frappe.UniqueValidationError:
 		# The same new customer wrote twice at once: the other request made the profile first.
 		frappe.db.rollback(save_point="iqc_new_client")
-		return identity_owner(channel.name, external_id)
+		return identity_owner(channel.name, external_id) or client_for_identity(
+			channel, external_id, profile, customer_id=customer_id
+		)
 	return client.name
 
 

@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import cint, now_datetime
 
 from iqchannels import distribution, realtime, settings
+from iqchannels.channels import widget
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail
@@ -188,6 +189,11 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 			add_message(conversation, "Bot", csat)
 	# Closed from the queue (spam, silence): the line's members see it leave.
 	realtime.publish_conversation("conversation-closed", conversation, to_line=not held_slot, result=result)
+	widget.publish_to_visitor(
+		conversation,
+		"conversation-closed",
+		{"conversation": conversation.name, "rate": rating_requested(conversation)},
+	)
 	if held_slot:
 		distribution.request(conversation.line)
 	return conversation
@@ -239,7 +245,19 @@ def unread_reset(conversation) -> int:
 	)
 	count = frappe.db._cursor.rowcount
 	frappe.db.set_value("IQC Conversation", conversation.name, "unread_count", 0, update_modified=False)
+	if count:
+		widget.publish_to_visitor(conversation, "messages-read", {"conversation": conversation.name})
 	return cint(count)
+
+
+def rating_requested(conversation) -> bool:
+	"""Whether the client was asked to rate this conversation and has not yet."""
+	return bool(
+		conversation.status == "Closed"
+		and not conversation.spam
+		and not conversation.csat_rating
+		and settings.autoreply(frappe.get_cached_doc("IQC Channel", conversation.channel), "csat_text")
+	)
 
 
 def rate(conversation, rating, comment: str | None = None):

@@ -11,6 +11,7 @@ import frappe
 from iqchannels import settings
 from iqchannels.exceptions import fail
 
+PREVIEW_SIDE = 1600
 # extension -> (what the content must be, the message kind it makes)
 ALLOWED = {
 	"jpg": ("jpeg", "Image"),
@@ -85,7 +86,7 @@ def checked_kind(filename: str, content: bytes) -> str:
 	"""The message kind for an allowed file; anything else is refused with the reason."""
 	if not content:
 		fail("invalid", "The file is empty.")
-	limit_mb = settings.number("max_file_size_mb") or 10
+	limit_mb = settings.max_file_size_mb()
 	if len(content) > limit_mb * 1024 * 1024:
 		fail("invalid", "The file is larger than {0} MB.", limit_mb)
 	extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
@@ -97,11 +98,32 @@ def checked_kind(filename: str, content: bytes) -> str:
 	return kind
 
 
-def store(filename: str, content: bytes) -> tuple[str, str]:
-	"""Store an allowed file privately; returns (its URL, the message kind). The message that names
-	the URL in its Attach field becomes the file's owner when it is saved."""
+def store(filename: str, content: bytes) -> dict:
+	"""Store an allowed file privately: the fields of the message that carries it (kind, attachment and,
+	for images browsers cannot show, a PNG preview). The message that names the files in its Attach
+	fields becomes their owner when it is saved."""
 	kind = checked_kind(filename, content)
-	file = frappe.get_doc(
-		{"doctype": "File", "file_name": os.path.basename(filename), "is_private": 1, "content": content}
-	).insert(ignore_permissions=True)
-	return file.file_url, kind
+	name = os.path.basename(filename)
+	fields = {"kind": kind, "attachment": private_file(name, content)}
+	if content_type(content) == "tiff":
+		fields["preview"] = private_file(os.path.splitext(name)[0] + ".preview.png", png_preview(content))
+	return fields
+
+
+def private_file(name: str, content: bytes) -> str:
+	file = frappe.get_doc({"doctype": "File", "file_name": name, "is_private": 1, "content": content})
+	return file.insert(ignore_permissions=True).file_url
+
+
+def png_preview(content: bytes) -> bytes:
+	"""The first page of a TIFF as a PNG of at most 1600 px a side."""
+	from PIL import Image, UnidentifiedImageError
+
+	try:
+		with Image.open(io.BytesIO(content)) as image:
+			image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+			out = io.BytesIO()
+			image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB").save(out, "PNG")
+	except (UnidentifiedImageError, OSError, ValueError):
+		fail("invalid", "The image cannot be read.")
+	return out.getvalue()

@@ -1,5 +1,7 @@
 """Writing messages into conversations and reading a client's history."""
 
+import re
+
 import frappe
 from frappe.utils import now_datetime
 
@@ -18,6 +20,7 @@ MESSAGE_FIELDS = [
 	"internal",
 	"text",
 	"attachment",
+	"preview",
 	"delivery_status",
 	"sent_at",
 	"delivered_at",
@@ -32,10 +35,16 @@ CLIENT_VISIBLE_FIELDS = [
 	"kind",
 	"text",
 	"attachment",
+	"preview",
 	"delivery_status",
 	"sent_at",
+	"external_id",
 ]
 MAX_PAGE = 200
+# The widget's own message ids, stored made the visitor's own (see api.widget.scoped_local_id).
+WIDGET_LOCAL_ID = re.compile(r"^w[0-9a-f]{16}:(.+)$")
+# Delivery states only move forward: a late "delivered" never undoes "read".
+PROGRESS = {"Pending": 0, "Failed": 0, "Sent": 1, "Delivered": 2, "Read": 3}
 
 
 def add_message(
@@ -47,10 +56,10 @@ def add_message(
 	external_id: str | None = None,
 	delivery_status: str = "Sent",
 	publish: bool = True,
-	kind: str = "Text",
-	attachment: str | None = None,
+	file: dict | None = None,
 ):
-	"""Store a message and keep the conversation's timestamps and preview in step."""
+	"""Store a message and keep the conversation's timestamps and preview in step. `file`: the
+	fields of a stored file (see files.store)."""
 	now = now_datetime()
 	message = frappe.get_doc(
 		{
@@ -60,16 +69,16 @@ def add_message(
 			"channel": conversation.channel,
 			"author_type": author_type,
 			"author": author,
-			"kind": kind,
+			"kind": "Text",
 			"internal": int(internal),
 			"text": text,
-			"attachment": attachment,
 			"external_id": external_id,
 			"delivery_status": delivery_status,
 			"sent_at": now,
+			**(file or {}),
 		}
 	)
-	if attachment:
+	if file:
 		# Saved in full: Frappe's save hooks make the uploaded file the message's own.
 		message.insert(ignore_permissions=True)
 	else:
@@ -103,7 +112,22 @@ def add_message(
 			# For the notification of a hidden tab; notes stay inside the conversation.
 			preview=None if internal else text[:80],
 		)
+		if not internal:
+			from iqchannels.channels import widget
+
+			widget.publish_to_visitor(conversation, "message-created", {"message": client_view(message)})
 	return message
+
+
+def client_view(message) -> dict:
+	"""A message as its client sees it: who answered by first name only, never the operator's login."""
+	row = frappe._dict({field: message.get(field) for field in CLIENT_VISIBLE_FIELDS})
+	row.conversation = int(row.conversation)
+	row.author_name = full_name(row.pop("author")).split(" ")[0] if row.author else None
+	# The widget matches its own messages by the id it gave them; a partner's ids stay its own.
+	scoped = WIDGET_LOCAL_ID.match(row.pop("external_id") or "")
+	row.local_id = scoped.group(1) if scoped else None
+	return row
 
 
 def fast_insert(doc):
@@ -117,8 +141,11 @@ def add_system_message(conversation, text: str):
 	return add_message(conversation, "System", text, internal=True)
 
 
-def receive_client_message(channel, client: str, text, external_id: str | None = None):
-	"""A client wrote: store the message in the open conversation, opening one if none is.
+def receive_client_message(
+	channel, client: str, text, external_id: str | None = None, file: dict | None = None
+):
+	"""A client wrote (`file`: sent a stored file, see files.store): store the message in the open
+	conversation, opening one if none is.
 
 	Returns (message, created). A retry with an `external_id` already stored returns the stored
 	message and writes nothing.
@@ -145,7 +172,9 @@ def receive_client_message(channel, client: str, text, external_id: str | None =
 		conversation = open_conversation(profile, channel, text)
 	else:
 		conversation = frappe.get_doc("IQC Conversation", decision.conversation)
-	message = add_message(conversation, "Client", text, external_id=external_id, delivery_status="Delivered")
+	message = add_message(
+		conversation, "Client", text, external_id=external_id, delivery_status="Delivered", file=file
+	)
 	return message, True
 
 
@@ -165,10 +194,10 @@ def post_operator_message(conversation, user: str, text, internal: bool = False,
 	from iqchannels.channels import webhooks
 
 	ensure_not_closed(conversation.status)
-	kind, attachment = "Text", None
+	stored = None
 	if file:
 		text = clean_text(file[0], settings.number("max_message_length"))
-		attachment, kind = files.store(*file)
+		stored = files.store(*file)
 	else:
 		text = clean_text(text, settings.number("max_message_length"))
 	# A reply to a partner's channel waits for its webhook; without one the partner reads the history.
@@ -180,8 +209,7 @@ def post_operator_message(conversation, user: str, text, internal: bool = False,
 		author=user,
 		internal=internal,
 		delivery_status="Pending" if pending else "Sent",
-		kind=kind,
-		attachment=attachment,
+		file=stored,
 	)
 	if pending:
 		webhooks.schedule(message.name)
@@ -207,9 +235,7 @@ def client_visible_history(client: str, channel: str, before: int | None = None,
 	"""What the client sees on a channel: their messages and the replies, never notes or system remarks."""
 	filters = {"client": str(client), "channel": channel, "internal": 0}
 	rows, has_more = history_page(filters, CLIENT_VISIBLE_FIELDS, before, limit)
-	for row in rows:
-		# Customers see who answered by first name only.
-		row.author_name = full_name(row.pop("author")).split(" ")[0] if row.author else None
+	rows = [client_view(row) for row in rows]
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
 
 
@@ -233,3 +259,27 @@ def open_conversation_of(client: str, channel: str):
 		"IQC Conversation", {"client": str(client), "channel": channel, "status": ["!=", "Closed"]}, "name"
 	)
 	return frappe.get_doc("IQC Conversation", name) if name else None
+
+
+def advance_delivery(message, status: str) -> bool:
+	"""The client's side reports Delivered or Read; False when the message already went further."""
+	if PROGRESS[status] <= PROGRESS.get(message.delivery_status, 0):
+		return False
+	changes = {"delivery_status": status, "next_attempt_at": None}
+	stamp = {"Delivered": "delivered_at", "Read": "read_at"}[status]
+	changes[stamp] = now_datetime()
+	if status == "Read" and not message.delivered_at:
+		changes["delivered_at"] = changes[stamp]
+	frappe.db.set_value("IQC Message", message.name, changes, update_modified=False)
+	message.update(changes)
+	publish_delivery(message)
+	return True
+
+
+def publish_delivery(message) -> None:
+	conversation = frappe.db.get_value(
+		"IQC Conversation", message.conversation, ["name", "status", "operator", "line"], as_dict=True
+	)
+	realtime.publish_conversation(
+		"message-updated", conversation, message=message.name, delivery_status=message.delivery_status
+	)

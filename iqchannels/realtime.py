@@ -70,3 +70,7 @@ def publish_typing(conversation, who: str, typing: bool, user: str | None = None
 	publish_to_supervisors("typing", payload)
 	if conversation.status == "Queued" and conversation.line:
 		publish_to_line("typing", payload, conversation.line)
+	if who == "operator":
+		from iqchannels.channels.widget import publish_to_visitor
+
+		publish_to_visitor(conversation, "typing", {"conversation": conversation.name, "typing": typing})

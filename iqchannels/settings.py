@@ -25,6 +25,11 @@ def number(fieldname: str) -> int:
 	return DEFAULTS.get(fieldname, 0) if value in (None, "") else cint(value)
 
 
+def max_file_size_mb() -> int:
+	"""Zero or empty means the default: a chat without files of any size is not a setting."""
+	return number("max_file_size_mb") or DEFAULTS["max_file_size_mb"]
+
+
 def auto_close_after() -> timedelta:
 	return timedelta(minutes=number("auto_close_minutes"))
 

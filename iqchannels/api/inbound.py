@@ -12,11 +12,15 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from iqchannels import conversations, settings
-from iqchannels.channels import webhooks
 from iqchannels.clients import client_for_identity, identity_owner, mark_seen
 from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import BadSignature, fail, http_errors
-from iqchannels.messages import client_visible_history, open_conversation_of, receive_client_message
+from iqchannels.messages import (
+	advance_delivery,
+	client_visible_history,
+	open_conversation_of,
+	receive_client_message,
+)
 from iqchannels.realtime import publish_typing
 from iqchannels.signing import is_valid
 
@@ -41,6 +45,8 @@ def message() -> dict:
 		external_id,
 		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone", "language")},
 		join=identifier(payload.get("client_profile"), "client_profile", required=False),
+		# The signature vouches for the partner's id: the same customer elsewhere shares the profile.
+		customer_id=external_id,
 	)
 	stored, created = receive_client_message(channel, client, text, external_id=message_id)
 	conversation = frappe.db.get_value(
@@ -104,7 +110,7 @@ def status() -> dict:
 	)
 	if not message:
 		fail("not_found", "Message {0} was not sent to this channel.", name)
-	changed = webhooks.advance(message, state)
+	changed = advance_delivery(message, state)
 	return {"message": message.name, "delivery_status": message.delivery_status, "changed": changed}
 
 

@@ -14,15 +14,13 @@ import frappe
 import requests
 from frappe.utils import cint, now_datetime
 
-from iqchannels import realtime
+from iqchannels.messages import publish_delivery
 from iqchannels.signing import sign
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
 TIMEOUT_SECONDS = 10
 # Minutes to wait after the 1st, 2nd, ... failed attempt; one more failure and the reply is Failed.
 RETRY_AFTER_MINUTES = (1, 2, 5, 15, 30, 60)
-# Delivery states only move forward: a late "delivered" never undoes "read".
-PROGRESS = {"Pending": 0, "Failed": 0, "Sent": 1, "Delivered": 2, "Read": 3}
 
 
 def wants_delivery(channel: str) -> bool:
@@ -112,7 +110,7 @@ def deliver(message: int) -> str:
 	frappe.db.set_value("IQC Message", doc.name, changes, update_modified=False)
 	doc.update(changes)
 	if "delivery_status" in changes:
-		publish_state(doc)
+		publish_delivery(doc)
 	return doc.delivery_status
 
 
@@ -127,27 +125,3 @@ def retry_due() -> list[int]:
 	for name in due:
 		schedule(name)
 	return due
-
-
-def advance(message, status: str) -> bool:
-	"""The partner reports Delivered or Read; False when the message already went further."""
-	if PROGRESS[status] <= PROGRESS.get(message.delivery_status, 0):
-		return False
-	changes = {"delivery_status": status, "next_attempt_at": None}
-	stamp = {"Delivered": "delivered_at", "Read": "read_at"}[status]
-	changes[stamp] = now_datetime()
-	if status == "Read" and not message.delivered_at:
-		changes["delivered_at"] = changes[stamp]
-	frappe.db.set_value("IQC Message", message.name, changes, update_modified=False)
-	message.update(changes)
-	publish_state(message)
-	return True
-
-
-def publish_state(message) -> None:
-	conversation = frappe.db.get_value(
-		"IQC Conversation", message.conversation, ["name", "status", "operator", "line"], as_dict=True
-	)
-	realtime.publish_conversation(
-		"message-updated", conversation, message=message.name, delivery_status=message.delivery_status
-	)

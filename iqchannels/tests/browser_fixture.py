@@ -1,5 +1,5 @@
 """Data for the tests that drive a running site from outside (the browser tests and the socket.io
-test): operators with known passwords, a line, an API channel with a known secret.
+test): operators with known passwords, a line, an API channel with a known secret and a website chat.
 
 	bench --site SITE execute iqchannels.tests.browser_fixture.prepare
 
@@ -40,6 +40,13 @@ def prepare() -> dict:
 	make_line([stranger])
 	secret = frappe.generate_hash(length=32)
 	channel = make_channel(line, "API", secret=secret)
+	# The website chat of the same line: a visitor's messages reach Ann as a partner's do.
+	website_chat = make_channel(
+		line,
+		"Web widget",
+		greeting_text="Hello! An operator will answer shortly.",
+		csat_text="Please rate our help",
+	)
 	shortcut = unique("thanks")
 	frappe.get_doc(
 		{
@@ -63,6 +70,7 @@ def prepare() -> dict:
 		"line": line,
 		"channel": channel.name,
 		"secret": secret,
+		"website_chat": website_chat.name,
 		"quick_reply": shortcut,
 	}
 

@@ -1,0 +1,162 @@
+"""The web chat widget's visitors: who they are, their private realtime room and links to their files.
+
+A visitor holds a token, `<visitor id in base64>.<HMAC-SHA256 of it by the channel's secret>`. Anonymous
+visitors get a new random id on their first visit; a client the website has identified gets their own id
+once the website's HMAC of it checks out. The token is all the widget keeps and all it shows: no number of
+a client, a conversation, a message or a file is taken on trust from a visitor.
+
+Realtime: Frappe's socket.io checks a document room with the socket's session only, and every guest has
+the same one, so a visitor instead joins a room whose name only the holder of the token can know (a
+second HMAC of their id). The events there are the visitor's own messages and replies, nothing more.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import time
+
+import frappe
+from frappe.utils import cint
+
+from iqchannels import signing
+from iqchannels.exceptions import BadSignature, fail
+
+ANONYMOUS_PREFIX = "anon-"
+MAX_VISITOR_ID = 140
+FILE_LINK_SECONDS = 3600
+CHAT_LANGUAGES = ("en", "ru", "uk")
+
+
+def widget_channel(name):
+	"""An enabled Web widget channel, or a clear refusal; from here on the request speaks the
+	visitor's language."""
+	speak_visitors_language()
+	if not name or not isinstance(name, str):
+		fail("invalid", "The request names no channel.")
+	channel = frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
+	if not channel or channel.channel_type != "Web widget":
+		fail("not_found", "Unknown chat {0}.", name)
+	if not channel.enabled:
+		fail("forbidden", "This chat is switched off.")
+	return frappe.get_cached_doc("IQC Channel", name)
+
+
+def speak_visitors_language() -> None:
+	"""The first of the browser's languages that the chat speaks. Frappe picks a guest's language
+	only among the site's enabled Language records, which a site may not have."""
+	if not frappe.request:
+		return
+	for code in frappe.request.accept_languages.values():
+		base = code.split("-")[0].lower()
+		if base in CHAT_LANGUAGES:
+			frappe.local.lang = base
+			return
+
+
+def secret_of(channel) -> str:
+	secret = channel.get_password("secret", raise_exception=False)
+	if not secret:
+		fail("forbidden", "This chat has no secret yet: an administrator must set one.")
+	return secret
+
+
+def mac(channel, purpose: str, visitor_id: str) -> str:
+	return hmac.new(
+		secret_of(channel).encode(), f"{purpose}:{visitor_id}".encode(), hashlib.sha256
+	).hexdigest()
+
+
+def new_anonymous_id() -> str:
+	return ANONYMOUS_PREFIX + secrets.token_hex(12)
+
+
+def token_for(channel, visitor_id: str) -> str:
+	encoded = base64.urlsafe_b64encode(visitor_id.encode()).decode().rstrip("=")
+	return f"{encoded}.{mac(channel, 'visitor', visitor_id)}"
+
+
+def visitor_of(channel, token) -> str:
+	"""The visitor id a token was issued for; a forged or foreign token is refused."""
+	if not isinstance(token, str) or token.count(".") != 1 or len(token) > 400:
+		raise_bad_token()
+	encoded, given = token.split(".")
+	try:
+		visitor_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+	except (binascii.Error, UnicodeDecodeError):
+		raise_bad_token()
+	if not hmac.compare_digest(mac(channel, "visitor", visitor_id), given):
+		raise_bad_token()
+	return visitor_id
+
+
+def raise_bad_token():
+	frappe.throw(frappe._("This chat session is not valid here: reload the page."), BadSignature)
+
+
+def identified_visitor(channel, user_id, user_hash) -> str:
+	"""A client the website vouches for: `user_hash` is the hex HMAC-SHA256 of `user_id` by the channel's
+	secret, computed by the website's server."""
+	if not isinstance(user_id, str | int) or isinstance(user_id, bool):
+		fail("invalid", "The user id must be a string or a number.")
+	user_id = str(user_id).strip()
+	if not user_id or len(user_id) > MAX_VISITOR_ID or user_id.startswith(ANONYMOUS_PREFIX):
+		fail("invalid", "The user id must have 1 to {0} characters.", MAX_VISITOR_ID)
+	if not signing.is_valid(secret_of(channel), user_id.encode(), str(user_hash or "")):
+		frappe.throw(
+			frappe._("The user's signature is wrong: sign the user id with the chat's secret."), BadSignature
+		)
+	return user_id
+
+
+def room_of(channel, visitor_id: str) -> str:
+	return "iqc-visitor-" + mac(channel, "room", visitor_id)[:40]
+
+
+def publish_to_visitor(conversation, event: str, payload: dict) -> None:
+	"""An event for the visitor of a widget conversation, in every tab they have open."""
+	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
+	if channel.channel_type != "Web widget":
+		return
+	if payload.get("message"):
+		# The visitor reaches a message's file through a signed link, never the private file's path.
+		payload["message"] = with_file_link(channel, payload["message"])
+	for visitor_id in frappe.get_all(
+		"IQC Client Identity",
+		filters={"parent": str(conversation.client), "parenttype": "IQC Client", "channel": channel.name},
+		pluck="external_id",
+	):
+		# Frappe's socket.io names a task's room "task_progress:<id>"; visitors join theirs by the id.
+		frappe.publish_realtime(
+			f"iqchannels:{event}",
+			payload,
+			room=f"task_progress:{room_of(channel, visitor_id)}",
+			after_commit=True,
+		)
+
+
+def file_link(channel, message: int, preview: bool = False) -> str:
+	"""A link to a message's file that works for an hour for whoever holds it."""
+	expires = int(time.time()) + FILE_LINK_SECONDS
+	signature = mac(channel, "file", f"{message}:{expires}")
+	return (
+		f"/api/method/iqchannels.api.widget.file?message={message}&expires={expires}"
+		f"&signature={signature}{'&preview=1' if preview else ''}"
+	)
+
+
+def with_file_link(channel, row: dict) -> dict:
+	if row.get("attachment"):
+		row["attachment"] = file_link(channel, row["name"])
+		if row.get("preview"):
+			row["preview"] = file_link(channel, row["name"], preview=True)
+	return row
+
+
+def check_file_link(channel, message, expires, signature) -> None:
+	if cint(expires) < time.time():
+		fail("forbidden", "This link has expired: reopen the chat to get a fresh one.")
+	expected = mac(channel, "file", f"{cint(message)}:{cint(expires)}")
+	if not hmac.compare_digest(expected, str(signature or "")):
+		fail("forbidden", "This link is not valid.")
