@@ -1,5 +1,6 @@
 // A visitor on a website and an operator in the workspace, each in their own browser: the chat
 // button, messages both ways in real time, typing, a PNG delivered and read, the close and the rating.
+import http from "node:http";
 import { test, expect } from "@playwright/test";
 import { data, login, shot } from "./helpers.js";
 
@@ -118,5 +119,46 @@ test("the chat speaks the visitor's language", async ({ browser }) => {
 		await page.goto(`/iqchannels_chat?channel=${encodeURIComponent(data.website_chat)}`);
 		await expect(page.locator(".iqc-chat-composer textarea")).toHaveAttribute("placeholder", text);
 		await context.close();
+	}
+});
+
+test("the chat works on another website, live", async ({ browser, baseURL }) => {
+	// A shop on another origin, with nothing of the site but the one script tag.
+	const shop = http.createServer((request, response) => {
+		response.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+		response.end(
+			`<!DOCTYPE html><html><body><h1>Another shop</h1>` +
+				`<script src="${baseURL}/assets/iqchannels/js/iqchannels_embed.js" data-channel="${data.website_chat}" async></script>` +
+				`</body></html>`
+		);
+	});
+	await new Promise((resolve) => shop.listen(0, "127.0.0.1", resolve));
+	try {
+		const ann = await login(browser, data.ann);
+		await ann.locator('[data-status="Active"]').click();
+		const visitor_context = await browser.newContext();
+		const site = await visitor_context.newPage();
+		await site.goto(`http://127.0.0.1:${shop.address().port}/`);
+		await site.locator(".iqc-launcher").click();
+		const chat = site.frameLocator(".iqc-panel");
+		await expect(chat.locator(".iqc-chat-dot.live")).toBeVisible();
+		const composer = chat.locator(".iqc-chat-composer textarea");
+		await composer.fill("Writing from another shop");
+		await composer.press("Enter");
+
+		const row = ann.locator('[data-testid="conversation-list"] [data-conversation]', { hasText: "Writing from another shop" });
+		await row.click();
+		const reply_box = ann.getByTestId("composer");
+		await reply_box.fill("We see you there too");
+		await reply_box.press("Enter");
+		await expect(chat.locator(".iqc-chat-row.theirs", { hasText: "We see you there too" })).toBeVisible();
+		await shot(site, "widget-07-another-website");
+		// The browser denies the frame storage on another site; the visitor is still known after a reload.
+		await site.reload();
+		await site.locator(".iqc-launcher").click();
+		await expect(chat.locator(".iqc-chat-row.theirs", { hasText: "We see you there too" })).toBeVisible();
+		await visitor_context.close();
+	} finally {
+		shop.close();
 	}
 });

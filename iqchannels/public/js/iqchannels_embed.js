@@ -6,7 +6,7 @@
  * A signed-in user of the website is passed with data-user-id and data-user-hash (the hex
  * HMAC-SHA256 of the id by the chat's secret, computed on the website's server), and optionally
  * data-user-name and data-user-email. They travel in the frame address's fragment, which browsers
- * never send to a server.
+ * never send to a server. An anonymous visitor's chat token is kept in this website's storage.
  */
 (function () {
 	var script = document.currentScript;
@@ -24,6 +24,16 @@
 	].forEach(function (pair) {
 		if (pair[1]) identity.set(pair[0], pair[1]);
 	});
+	// The visitor's token for the chat, kept in this website's storage: browsers deny the chat's
+	// frame storage of its own on another site, and the token is what keeps the visitor's history.
+	var token_key = "iqchannels:" + origin + ":" + (data.channel || "") + ":token";
+	var token = null;
+	try {
+		token = localStorage.getItem(token_key);
+	} catch (e) {
+		/* storage blocked: a new visitor on each page */
+	}
+	if (token && !data.userId) identity.set("token", token);
 	var src = origin + "/iqchannels_chat?channel=" + encodeURIComponent(data.channel || "");
 	if (identity.toString()) src += "#" + identity.toString();
 	var colour = data.colour || "#2f6fed";
@@ -65,6 +75,13 @@
 	window.addEventListener("message", function (event) {
 		if (event.origin !== origin || event.source !== frame.contentWindow || !event.data) return;
 		if (event.data.type === "iqchannels:close") toggle(false);
+		if (event.data.type === "iqchannels:token" && typeof event.data.token === "string") {
+			try {
+				localStorage.setItem(token_key, event.data.token);
+			} catch (e) {
+				/* as above */
+			}
+		}
 		if (event.data.type === "iqchannels:unread" && !frame.classList.contains("open")) {
 			badge.textContent = event.data.count;
 			badge.style.display = event.data.count ? "block" : "none";

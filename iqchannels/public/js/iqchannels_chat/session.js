@@ -55,7 +55,7 @@ function identity_from_fragment() {
 	const params = new URLSearchParams(location.hash.slice(1));
 	if (location.hash) history.replaceState(null, "", location.pathname + location.search);
 	const found = {};
-	for (const key of ["user_id", "user_hash", "name", "email"]) {
+	for (const key of ["user_id", "user_hash", "name", "email", "token"]) {
 		if (params.get(key)) found[key] = params.get(key);
 	}
 	return found;
@@ -100,7 +100,8 @@ export async function start() {
 
 async function open_session() {
 	const answer = await call("start", {
-		token: identity.user_id ? null : remembered_token(),
+		// The token in hand first: the browser may not keep storage for a frame on another site.
+		token: identity.user_id ? null : token || remembered_token() || identity.token,
 		language: navigator.language,
 		...identity,
 	}).catch(async (error) => {
@@ -110,7 +111,11 @@ async function open_session() {
 	});
 	token = answer.token;
 	room = answer.room;
-	if (!answer.identified) remember(token);
+	if (!answer.identified) {
+		remember(token);
+		// Browsers deny a frame on another site its storage: the embed script keeps the token there.
+		if (window.parent !== window) window.parent.postMessage({ type: "iqchannels:token", token }, "*");
+	}
 	state.messages = answer.messages;
 	state.has_more = answer.has_more;
 	state.to_rate = answer.to_rate;
@@ -128,12 +133,34 @@ function socket_url() {
 	return `${origin}/${config.site}`;
 }
 
+function embedded_in_another_site() {
+	try {
+		return window.top.location.origin !== location.origin;
+	} catch (e) {
+		return true; // the top page belongs to another origin
+	}
+}
+
+// Frappe's socket.io admits a connection only with a session cookie, and on another website's page
+// the browser keeps this frame's cookies apart from the site's own, or drops them. A visitor's session
+// is always "Guest", so the frame sets that cookie for itself, in its own partition.
+function ensure_guest_cookie() {
+	if (embedded_in_another_site() && !/(^|;\s*)sid=/.test(document.cookie)) {
+		document.cookie = "sid=Guest; path=/; SameSite=None; Secure; Partitioned";
+	}
+}
+
 function connect() {
+	ensure_guest_cookie();
 	const socket = io(socket_url(), { withCredentials: true, reconnectionAttempts: Infinity });
-	socket.on("connect", () => {
+	let was_connected = false;
+	socket.on("connect", async () => {
+		if (was_connected) {
+			// Whatever happened while the socket was away is read again.
+			await open_session().catch(() => {});
+		}
+		was_connected = true;
 		socket.emit("task_subscribe", room);
-		// Whatever happened while the socket was away is read again.
-		if (state.connected === false && state.ready) open_session().catch(() => {});
 		state.connected = true;
 	});
 	socket.on("disconnect", () => (state.connected = false));
