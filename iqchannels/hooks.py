@@ -5,6 +5,8 @@ app_description = "Omnichannel contact center: web chat, Telegram, e-mail and AP
 app_email = "dev@iqchannels.local"
 app_license = "mit"
 
+# The reports' shared filters (iqchannels.report_filters).
+app_include_js = "iqchannels_desk.bundle.js"
 
 after_install = "iqchannels.install.after_install"
 after_migrate = "iqchannels.install.after_migrate"

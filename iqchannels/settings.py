@@ -13,6 +13,7 @@ DEFAULTS = {
 	"max_file_size_mb": 10,
 	"presence_timeout_minutes": 5,
 	"transfer_timeout_seconds": 120,
+	"sla_first_response_minutes": 5,
 }
 
 

@@ -1,4 +1,5 @@
-"""The supervisor's overrides: assign a conversation to anyone, or return it to the queue."""
+"""The supervisor's floor: the live monitor and its overrides (assign a conversation to anyone, return it
+to the queue, change an operator's status with a reason)."""
 
 import frappe
 from frappe import _
@@ -8,7 +9,10 @@ from iqchannels.api.operator import existing_conversation
 from iqchannels.distribution import SUPERVISOR, lock_line
 from iqchannels.engine.routing import Assignment
 from iqchannels.exceptions import fail, http_errors
-from iqchannels.operators import full_name, held_conversations, operator_doc, slots_of
+from iqchannels.monitor import floor
+from iqchannels.operators import change_status, full_name, held_conversations, operator_doc, slots_of
+
+MAX_REASON = 500
 
 
 def require_supervisor() -> str:
@@ -49,3 +53,26 @@ def requeue(conversation: str | int) -> dict:
 	if not conversations.requeue(doc.name, _("requeued by {0}").format(full_name(user))):
 		fail("conflict", "The conversation changed meanwhile: reload it and try again.")
 	return {"name": doc.name, "status": "Queued"}
+
+
+@frappe.whitelist()
+def monitor() -> dict:
+	"""The live floor: operators, lines and the conversations in progress."""
+	require_supervisor()
+	return floor()
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def set_operator_status(operator: str, status: str, reason: str | None = None) -> dict:
+	"""A supervisor changes an operator's status; the reason is logged with the change."""
+	require_supervisor()
+	reason = (reason or "").strip()
+	if not reason:
+		fail("invalid", "Say why you change the operator's status.")
+	if len(reason) > MAX_REASON:
+		fail("invalid", "The reason is longer than {0} characters.", MAX_REASON)
+	if not frappe.db.exists("IQC Operator", operator):
+		fail("not_found", "{0} is not an operator.", operator)
+	doc = change_status(operator, status, reason=reason)
+	return {"operator": operator, "status": doc.status}

@@ -1,0 +1,49 @@
+"""Per operator: conversations handled, response and handling times, rating and results."""
+
+from frappe import _
+from frappe.utils import flt
+
+from iqchannels.reporting import Scope, operator_performance
+
+
+def execute(filters=None):
+	rows = operator_performance(Scope.of(filters))
+	columns = [
+		{
+			"fieldname": "operator",
+			"label": _("Operator"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 200,
+		},
+		{"fieldname": "operator_name", "label": _("Name"), "fieldtype": "Data", "width": 150},
+		{"fieldname": "conversations", "label": _("Conversations"), "fieldtype": "Int", "width": 120},
+		{"fieldname": "handled", "label": _("Handled"), "fieldtype": "Int", "width": 90},
+		{
+			"fieldname": "first_response",
+			"label": _("Average first response"),
+			"fieldtype": "Duration",
+			"width": 170,
+		},
+		{
+			"fieldname": "first_response_p90",
+			"label": _("First response, 90th percentile"),
+			"fieldtype": "Duration",
+			"width": 210,
+		},
+		{"fieldname": "handling", "label": _("Average handling"), "fieldtype": "Duration", "width": 140},
+		{"fieldname": "csat", "label": _("Rating"), "fieldtype": "Float", "precision": 2, "width": 90},
+		{"fieldname": "rated", "label": _("Rated"), "fieldtype": "Int", "width": 80},
+		{"fieldname": "results", "label": _("Results"), "fieldtype": "Data", "width": 260},
+	]
+	for row in rows:
+		for field in ("first_response", "handling"):
+			row[field] = round(flt(row[field])) if row[field] is not None else None
+	chart = {
+		"data": {
+			"labels": [row.operator_name for row in rows],
+			"datasets": [{"name": _("Handled"), "values": [row.handled for row in rows]}],
+		},
+		"type": "bar",
+	}
+	return columns, rows, None, chart
