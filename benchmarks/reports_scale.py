@@ -9,6 +9,7 @@ Everything it writes is deleted at the end.
 """
 
 import argparse
+import itertools
 import random
 import statistics
 import time
@@ -97,12 +98,7 @@ def write_floor(prefix: str, conversations: int, messages: int, operators: int) 
 			status = new
 	insert("IQC Operator Status Log", ["operator", "from_status", "to_status", "changed_at"], logs)
 
-	frappe.db.sql(
-		"insert into `tabIQC Client` (creation, modified, full_name, client_type) "
-		"values (now(), now(), %s, 'Channel')",
-		f"{prefix}-client",
-	)
-	client = frappe.db.sql("select last_insert_id()")[0][0]
+	client = insert("IQC Client", ["full_name", "client_type"], [(f"{prefix}-client", "Channel")])
 	results = ["Resolved", "Resolved", "Resolved", "Not resolved", "Client silent"]
 	fields = [
 		"client", "client_name", "channel", "line", "status", "operator", "opened_at", "queued_at",
@@ -127,12 +123,11 @@ def write_floor(prefix: str, conversations: int, messages: int, operators: int) 
 				None if queued else answered,
 				None if in_progress else answered + timedelta(minutes=random.randint(1, 60)),
 				None if in_progress else random.choice(results),
-				random.choice((None, None, 3, 4, 5)) if not in_progress else None,
+				random.choice((0, 0, 3, 4, 5)) if not in_progress else 0,
 				0,
 			)
 		)  # fmt: skip
-	insert("IQC Conversation", fields, rows)
-	first = frappe.db.sql("select min(name) from `tabIQC Conversation` where channel=%s", channel)[0][0]
+	first = insert("IQC Conversation", fields, rows)
 	authors = ("Client", "Operator")
 	message_rows = (
 		(first + c, client, channel, authors[m % 2], "Text", f"Message {m}", "Read", start)
@@ -148,22 +143,32 @@ def write_floor(prefix: str, conversations: int, messages: int, operators: int) 
 	return users
 
 
-def insert(doctype: str, fields: list[str], rows) -> None:
-	columns = ", ".join(f"`{f}`" for f in ["creation", "modified", *fields])
-	placeholders = ", ".join(["%s"] * (len(fields) + 2))
+def insert(doctype: str, fields: list[str], rows) -> int | None:
+	"""Rows in batches; numbered doctypes get their numbers from the doctype's own sequence, which
+	is then moved past them. Returns the first number given, if any."""
+	from frappe.database.sequence import get_next_val, set_next_val
+
+	numbered = frappe.get_meta(doctype).autoname == "autoincrement"
+	first = get_next_val(doctype) if numbered else None
+	names = itertools.count(first) if numbered else None
+	columns = ", ".join(f"`{f}`" for f in ["creation", "modified", *(["name"] if numbered else []), *fields])
+	placeholders = ", ".join(["%s"] * (len(fields) + 2 + numbered))
+	query = f"insert into `tab{doctype}` ({columns}) values ({placeholders})"
 	now = now_datetime()
-	batch = []
+	batch, last = [], None
 	for row in rows:
+		if numbered:
+			last = next(names)
+			row = (last, *row)
 		batch.append((now, now, *row))
 		if len(batch) == BATCH:
-			frappe.db._cursor.executemany(
-				f"insert into `tab{doctype}` ({columns}) values ({placeholders})", batch
-			)
+			frappe.db._cursor.executemany(query, batch)
 			batch = []
 	if batch:
-		frappe.db._cursor.executemany(
-			f"insert into `tab{doctype}` ({columns}) values ({placeholders})", batch
-		)
+		frappe.db._cursor.executemany(query, batch)
+	if numbered and last is not None:
+		set_next_val(doctype, last + 1)
+	return first
 
 
 def measure(prefix: str, repeat: int) -> None:

@@ -8,6 +8,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from iqchannels import settings
+from iqchannels.engine.stats import sla_met
 from iqchannels.reporting import default_target, first_response_targets
 
 CONVERSATION_FIELDS = """name, client_name, channel, line, status, operator, priority, opened_at, queued_at,
@@ -30,7 +31,7 @@ def floor() -> dict:
 		# Waiting for the operator's word: the client wrote last.
 		c.awaiting_answer = seconds(now - c.last_client_message_at) if awaiting_answer(c) else None
 		target = targets.get(c.line) or default_target()
-		c.sla_breached = not c.first_response_at and now - c.opened_at > target
+		c.sla_breached = sla_met(c.opened_at, c.first_response_at, target, now) is False
 		(held[c.operator] if c.status == "Open" else queued[c.line]).append(c)
 	return {
 		"now": now,
