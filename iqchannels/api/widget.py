@@ -87,7 +87,8 @@ def start(
 	if client:
 		answer.update(with_file_links(chat, client_visible_history(client, chat.name)))
 		answer["to_rate"] = conversation_to_rate(client, chat.name)
-		answer["queue"] = queue_of(client, chat.name)
+		if current := open_conversation_of(client, chat.name):
+			answer["queue"] = position_and_wait(current)
 	return answer
 
 
@@ -112,14 +113,14 @@ def send(
 	channel: str, token: str, text: str, local_id: str | None = None, language: str | None = None
 ) -> dict:
 	"""The visitor's message. A retry with the same `local_id` returns the message already stored."""
-	chat, visitor_id, _client = visitor_session(channel, token)
+	chat, visitor_id = visitor(channel, token)
 	# Checked before a client is made, so a refused message leaves no trace.
 	text = clean_text(text, settings.number("max_message_length"))
 	client = client_for_identity(chat, visitor_id, profile=profile_of(language=language))
 	message, created = receive_client_message(
 		chat, client, text, external_id=scoped_local_id(visitor_id, local_id)
 	)
-	return sent_answer(chat, client, message, created)
+	return sent_answer(chat, message, created)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -128,7 +129,7 @@ def send(
 @http_errors
 def send_file(channel: str, token: str, local_id: str | None = None, language: str | None = None) -> dict:
 	"""A file from the visitor (multipart field `file`): an image, a video or a document."""
-	chat, visitor_id, _client = visitor_session(channel, token)
+	chat, visitor_id = visitor(channel, token)
 	external_id = scoped_local_id(visitor_id, local_id)
 	upload = frappe.request.files.get("file") if frappe.request and frappe.request.files else None
 	if not upload:
@@ -141,11 +142,11 @@ def send_file(channel: str, token: str, local_id: str | None = None, language: s
 	client = client_for_identity(chat, visitor_id, profile=profile_of(language=language))
 	# A retried upload is answered before its file is stored a second time.
 	if stored := stored_client_message(chat.name, external_id):
-		return sent_answer(chat, client, stored, False)
+		return sent_answer(chat, stored, False)
 	message, created = receive_client_message(
 		chat, client, name, external_id=external_id, file=files.store(name, content)
 	)
-	return sent_answer(chat, client, message, created)
+	return sent_answer(chat, message, created)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -234,10 +235,15 @@ def file(message: str | int, expires: str | int, signature: str, preview: str | 
 	)
 
 
+def visitor(channel: str, token: str):
+	"""(the chat, the visitor's id) for a valid token, else a refusal."""
+	chat = widget.widget_channel(channel)
+	return chat, widget.visitor_of(chat, token)
+
+
 def visitor_session(channel: str, token: str):
 	"""(the chat, the visitor's id, their client or None before their first message)."""
-	chat = widget.widget_channel(channel)
-	visitor_id = widget.visitor_of(chat, token)
+	chat, visitor_id = visitor(channel, token)
 	return chat, visitor_id, identity_owner(chat.name, visitor_id)
 
 
@@ -260,19 +266,19 @@ def profile_of(name: str | None = None, email: str | None = None, language: str 
 	}
 
 
-def sent_answer(chat, client: str, message, created: bool) -> dict:
+def sent_answer(chat, message, created: bool) -> dict:
 	frappe.local.response.http_status_code = 201 if created else 200
 	return {
 		"message": widget.with_file_link(chat, client_view(message)),
 		"created": created,
-		"queue": queue_of(client, chat.name),
+		"queue": queue_of(message.conversation),
 	}
 
 
-def queue_of(client: str, channel: str) -> dict | None:
-	"""Where the visitor's open conversation waits, for the "you are 3rd, about 2 min" line."""
-	conversation = open_conversation_of(client, channel)
-	return position_and_wait(conversation) if conversation else None
+def queue_of(conversation: str | int) -> dict | None:
+	"""Where the visitor's conversation waits, for the "you are 3rd, about 2 min" line."""
+	found = frappe.db.get_value("IQC Conversation", conversation, ["name", "status", "line"], as_dict=True)
+	return position_and_wait(found) if found else None
 
 
 def conversation_to_rate(client: str, channel: str) -> int | None:

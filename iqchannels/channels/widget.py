@@ -19,6 +19,7 @@ import time
 
 import frappe
 from frappe.utils import cint
+from frappe.utils.caching import request_cache
 
 from iqchannels import signing
 from iqchannels.exceptions import BadSignature, fail
@@ -56,10 +57,16 @@ def speak_visitors_language() -> None:
 
 
 def secret_of(channel) -> str:
-	secret = channel.get_password("secret", raise_exception=False)
+	secret = channel_secret(channel.name)
 	if not secret:
 		fail("forbidden", "This chat has no secret yet: an administrator must set one.")
 	return secret
+
+
+@request_cache
+def channel_secret(name: str) -> str | None:
+	"""Read once a request: every token, room and link of the request is signed with it."""
+	return frappe.get_cached_doc("IQC Channel", name).get_password("secret", raise_exception=False)
 
 
 def mac(channel, purpose: str, visitor_id: str) -> str:
