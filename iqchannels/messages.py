@@ -45,6 +45,8 @@ MAX_PAGE = 200
 WIDGET_LOCAL_ID = re.compile(r"^w[0-9a-f]{16}:(.+)$")
 # Delivery states only move forward: a late "delivered" never undoes "read".
 PROGRESS = {"Pending": 0, "Failed": 0, "Sent": 1, "Delivered": 2, "Read": 3}
+# What a client's side may report of a reply it received.
+REPORTED_STATES = {"delivered": "Delivered", "read": "Read"}
 
 
 def add_message(

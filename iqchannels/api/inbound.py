@@ -16,6 +16,7 @@ from iqchannels.clients import client_for_identity, identity_owner, mark_seen
 from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import BadSignature, fail, http_errors
 from iqchannels.messages import (
+	REPORTED_STATES,
 	advance_delivery,
 	client_visible_history,
 	open_conversation_of,
@@ -25,7 +26,6 @@ from iqchannels.realtime import publish_typing
 from iqchannels.signing import is_valid
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
-PARTNER_STATES = {"delivered": "Delivered", "read": "Read"}
 MAX_ID_LENGTH = 140
 MAX_BODY_BYTES = 256 * 1024
 
@@ -98,7 +98,7 @@ def history(limit: int = 50) -> dict:
 def status() -> dict:
 	"""The partner reports what became of a reply it received: `delivered` or `read`."""
 	payload, channel = signed_request()
-	state = PARTNER_STATES.get(payload.get("status"))
+	state = REPORTED_STATES.get(payload.get("status"))
 	if not state:
 		fail("invalid", "Unknown status {0}: use delivered or read.", payload.get("status"))
 	name = record_id(payload, "message_id")

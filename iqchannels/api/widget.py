@@ -20,6 +20,7 @@ from iqchannels.engine.messages import clean_text
 from iqchannels.exceptions import fail, http_errors
 from iqchannels.messages import (
 	PROGRESS,
+	REPORTED_STATES,
 	advance_delivery,
 	client_view,
 	client_visible_history,
@@ -32,7 +33,6 @@ from iqchannels.realtime import publish_typing
 
 LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PROFILE_TEXT_LENGTH = 140
-SEEN_STATES = {"delivered": "Delivered", "read": "Read"}
 MAX_SEEN_PER_CALL = 200
 
 
@@ -167,7 +167,7 @@ def typing(channel: str, token: str, typing: str | int | bool = 1) -> dict:
 def seen(channel: str, token: str, up_to: str | int, state: str = "read") -> dict:
 	"""The visitor's widget received (`delivered`) or showed (`read`) the replies up to `up_to`."""
 	chat, _visitor, client = visitor_session(channel, token)
-	status = SEEN_STATES.get(state)
+	status = REPORTED_STATES.get(state)
 	if not status:
 		fail("invalid", "Unknown state {0}: use delivered or read.", state)
 	if not str(up_to or "").isdigit():

@@ -41,7 +41,7 @@
 	var style = document.createElement("style");
 	style.textContent =
 		".iqc-launcher{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;" +
-		"border:0;background:" + colour + ";color:#fff;font-size:26px;cursor:pointer;z-index:2147483000;" +
+		"border:0;background:" + colour + ";color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;z-index:2147483000;" +
 		"box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
 		".iqc-launcher .iqc-badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;" +
 		"border-radius:10px;background:#e24c4c;font:600 12px/20px sans-serif;display:none}" +
@@ -61,7 +61,10 @@
 	button.className = "iqc-launcher";
 	button.type = "button";
 	button.setAttribute("aria-label", data.title || "Chat");
-	button.innerHTML = '💬<span class="iqc-badge"></span>';
+	button.innerHTML =
+		'<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" ' +
+		'd="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>' +
+		'<span class="iqc-badge"></span>';
 	var badge = button.querySelector(".iqc-badge");
 
 	function toggle(open) {
