@@ -58,5 +58,14 @@ test("the supervisor watches the floor live and steps in", async ({ browser, req
 	await sue.goto("/app/query-report/IQC Operator Performance");
 	await expect(sue.locator(".chart-container svg, .frappe-chart").first()).toBeVisible();
 	await shot(sue, "monitor-04-report");
+
+	// Leave the floor as it was found: the conversation closed, Ann back at work.
+	const csrf = await sue.evaluate(() => frappe.csrf_token);
+	const closed = await sue.request.post("/api/method/iqchannels.api.operator.close", {
+		form: { conversation: opened.conversation, result: "Resolved" },
+		headers: { "X-Frappe-CSRF-Token": csrf },
+	});
+	expect(closed.ok(), await closed.text()).toBeTruthy();
 	await ann.locator('[data-status="Active"]').click();
+	await expect(ann.locator('[data-status="Active"]')).toHaveClass(/btn-primary/);
 });

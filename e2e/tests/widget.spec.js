@@ -157,6 +157,12 @@ test("the chat works on another website, live", async ({ browser, baseURL }) => 
 		await site.reload();
 		await site.locator(".iqc-launcher").click();
 		await expect(chat.locator(".iqc-chat-row.theirs", { hasText: "We see you there too" })).toBeVisible();
+		// Ann closes it, so that her slots are free for the tests after this one.
+		await ann.locator('[data-action="close"]').click();
+		const close = ann.locator(".modal.show");
+		await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
+		await close.locator(".btn-primary").click();
+		await expect(chat.locator(".iqc-chat-rating")).toBeVisible();
 		await visitor_context.close();
 	} finally {
 		shop.close();
