@@ -22,14 +22,10 @@ NAMESPACE = f"/{SITE}"
 WAIT = 15
 
 
-class Person:
-	"""A logged-in user with an open socket, recording every iqchannels event it receives."""
+class Listener:
+	"""An open socket of a session, recording every iqchannels event it receives."""
 
-	def __init__(self, user: str):
-		self.user = user
-		self.http = requests.Session()
-		answer = self.http.post(f"{URL}/api/method/login", data={"usr": user, "pwd": DATA["password"]})
-		answer.raise_for_status()
+	def listen(self, sid: str):
 		self.events: list[tuple[str, dict]] = []
 		self.lock = threading.Lock()
 		self.socket = socketio.Client(reconnection=False)
@@ -39,18 +35,29 @@ class Person:
 			namespaces=[NAMESPACE],
 			# Long-polling sends our Origin as given; the websocket client would add a second one.
 			transports=["polling"],
-			headers={"Origin": URL, "Cookie": f"sid={self.http.cookies['sid']}"},
+			headers={"Origin": URL, "Cookie": f"sid={sid}"},
 			wait_timeout=10,
 		)
-
-	def join(self, doctype: str, name: str):
-		"""As the workspace does: a line's room for its members, the settings' room for supervisors."""
-		self.socket.emit("doc_subscribe", (doctype, name), namespace=NAMESPACE)
 
 	def record(self, event, payload=None):
 		if event.startswith("iqchannels:"):
 			with self.lock:
 				self.events.append((event.removeprefix("iqchannels:"), payload or {}))
+
+
+class Person(Listener):
+	"""A logged-in user with an open socket."""
+
+	def __init__(self, user: str):
+		self.user = user
+		self.http = requests.Session()
+		answer = self.http.post(f"{URL}/api/method/login", data={"usr": user, "pwd": DATA["password"]})
+		answer.raise_for_status()
+		self.listen(self.http.cookies["sid"])
+
+	def join(self, doctype: str, name: str):
+		"""As the workspace does: a line's room for its members, the settings' room for supervisors."""
+		self.socket.emit("doc_subscribe", (doctype, name), namespace=NAMESPACE)
 
 	def got(self, event: str, **match) -> bool:
 		with self.lock:
@@ -151,30 +158,18 @@ def test_each_event_reaches_exactly_the_entitled_users(people):
 	heard_only_by(people, {"ann", "supervisor"}, "conversation-closed", conversation=conversation)
 
 
-class Visitor:
+class Visitor(Listener):
 	"""A website visitor: a guest with the chat's token, listening in their own room."""
 
 	def __init__(self):
 		self.http = requests.Session()
-		self.events: list[tuple[str, dict]] = []
-		self.lock = threading.Lock()
 		session = self.call("start")
 		self.token, self.room = session["token"], session["room"]
-		self.socket = socketio.Client(reconnection=False)
-		self.socket.on("*", self.record, namespace=NAMESPACE)
-		self.socket.connect(
-			SOCKETIO,
-			namespaces=[NAMESPACE],
-			transports=["polling"],
-			headers={"Origin": URL, "Cookie": "sid=Guest"},
-			wait_timeout=10,
-		)
+		self.listen("Guest")
 		self.socket.emit("task_subscribe", self.room, namespace=NAMESPACE)
 		# Nor can a guest listen to a line or to the supervisors.
 		self.socket.emit("doc_subscribe", ("IQC Line", DATA["line"]), namespace=NAMESPACE)
 		self.socket.emit("doc_subscribe", ("IQC Settings", "IQC Settings"), namespace=NAMESPACE)
-
-	record = Person.record
 
 	def call(self, method: str, **args):
 		body = {"channel": DATA["website_chat"], "token": getattr(self, "token", None), **args}

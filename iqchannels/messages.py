@@ -114,9 +114,10 @@ def add_message(
 			# For the notification of a hidden tab; notes stay inside the conversation.
 			preview=None if internal else text[:80],
 		)
-		if not internal:
-			from iqchannels.channels import widget
+		from iqchannels.channels import widget
 
+		# The client's view of the message is made only for a website visitor, who is sent it.
+		if not internal and widget.is_widget_channel(conversation.channel):
 			widget.publish_to_visitor(conversation, "message-created", {"message": client_view(message)})
 	return message
 

@@ -25,7 +25,7 @@ from iqchannels.operators import full_name
 FILTER_FIELDS = ("line", "operator", "channel", "category", "result")
 DEFAULT_DAYS = 30
 STATUSES = ("Active", "Away", "Break", "Offline")
-# Seconds from one moment of a conversation to another, in SQL.
+# Seconds from one moment of a conversation to another, in SQL (averages are rounded to whole seconds).
 WAIT = "timestampdiff(second, c.opened_at, c.assigned_at)"
 # Ratings are 1 to 5; 0 is a conversation nobody rated.
 RATING = "nullif(c.csat_rating, 0)"
@@ -81,9 +81,9 @@ def conversations_by_day(scope: Scope) -> list[dict]:
 			sum(c.status = 'Closed') as closed,
 			sum(c.first_response_at is not null) as answered,
 			sum(c.status = 'Closed' and c.first_response_at is null and c.spam = 0) as unanswered,
-			avg({WAIT}) as wait,
-			avg({FIRST_RESPONSE}) as first_response,
-			avg(case when c.status = 'Closed' then {HANDLING} end) as handling,
+			round(avg({WAIT})) as wait,
+			round(avg({FIRST_RESPONSE})) as first_response,
+			round(avg(case when c.status = 'Closed' then {HANDLING} end)) as handling,
 			avg({RATING}) as csat
 		from `tabIQC Conversation` c where {scope.where}
 		group by date(c.opened_at) order by day""",
@@ -97,8 +97,8 @@ def operator_performance(scope: Scope) -> list[dict]:
 		f"""select c.operator,
 			count(*) as conversations,
 			sum(c.status = 'Closed') as handled,
-			avg({FIRST_RESPONSE}) as first_response,
-			avg(case when c.status = 'Closed' then {HANDLING} end) as handling,
+			round(avg({FIRST_RESPONSE})) as first_response,
+			round(avg(case when c.status = 'Closed' then {HANDLING} end)) as handling,
 			avg({RATING}) as csat,
 			count({RATING}) as rated
 		from `tabIQC Conversation` c where {scope.where} and c.operator is not null
@@ -146,7 +146,7 @@ def waits(scope: Scope) -> dict:
 			sum(c.assigned_at is not null) as assigned,
 			sum(c.status = 'Closed' and c.first_response_at is null and c.spam = 0) as unanswered,
 			sum(c.status = 'Queued') as waiting_now,
-			avg({WAIT}) as average_wait,
+			round(avg({WAIT})) as average_wait,
 			max({WAIT}) as longest_wait
 		from `tabIQC Conversation` c where {scope.where}""",
 		scope.params,
@@ -236,9 +236,9 @@ def average_wait_today(filters=None) -> dict:
 	"""Number card: how long today's clients waited for an operator, on average."""
 	scope = Scope.of({"from_date": today(), "to_date": today()})
 	wait = frappe.db.sql(
-		f"select avg({WAIT}) from `tabIQC Conversation` c where {scope.where}", scope.params
+		f"select round(avg({WAIT})) from `tabIQC Conversation` c where {scope.where}", scope.params
 	)[0][0]
-	return {"value": round(flt(wait)), "fieldtype": "Duration"}
+	return {"value": cint(wait), "fieldtype": "Duration"}
 
 
 @frappe.whitelist()

@@ -121,11 +121,15 @@ def room_of(channel, visitor_id: str) -> str:
 	return "iqc-visitor-" + mac(channel, "room", visitor_id)[:40]
 
 
+def is_widget_channel(name: str) -> bool:
+	return frappe.get_cached_value("IQC Channel", name, "channel_type") == "Web widget"
+
+
 def publish_to_visitor(conversation, event: str, payload: dict) -> None:
 	"""An event for the visitor of a widget conversation, in every tab they have open."""
-	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
-	if channel.channel_type != "Web widget":
+	if not is_widget_channel(conversation.channel):
 		return
+	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
 	if payload.get("message"):
 		# The visitor reaches a message's file through a signed link, never the private file's path.
 		payload["message"] = with_file_link(channel, payload["message"])

@@ -1,7 +1,6 @@
 """Conversations per day: opened, closed, answered, left unanswered, and their times."""
 
 from frappe import _
-from frappe.utils import flt
 
 from iqchannels.reporting import Scope, conversations_by_day
 
@@ -24,9 +23,6 @@ def execute(filters=None):
 		{"fieldname": "handling", "label": _("Average handling"), "fieldtype": "Duration", "width": 140},
 		{"fieldname": "csat", "label": _("Rating"), "fieldtype": "Float", "precision": 2, "width": 90},
 	]
-	for row in rows:
-		for field in ("wait", "first_response", "handling"):
-			row[field] = round(flt(row[field])) if row[field] is not None else None
 	chart = {
 		"data": {
 			"labels": [str(row.day) for row in rows],

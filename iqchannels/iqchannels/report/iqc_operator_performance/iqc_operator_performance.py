@@ -1,7 +1,6 @@
 """Per operator: conversations handled, response and handling times, rating and results."""
 
 from frappe import _
-from frappe.utils import flt
 
 from iqchannels.reporting import Scope, operator_performance
 
@@ -36,9 +35,6 @@ def execute(filters=None):
 		{"fieldname": "rated", "label": _("Rated"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "results", "label": _("Results"), "fieldtype": "Data", "width": 260},
 	]
-	for row in rows:
-		for field in ("first_response", "handling"):
-			row[field] = round(flt(row[field])) if row[field] is not None else None
 	chart = {
 		"data": {
 			"labels": [row.operator_name for row in rows],

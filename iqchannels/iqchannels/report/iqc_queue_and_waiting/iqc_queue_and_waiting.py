@@ -28,7 +28,7 @@ def execute(filters=None):
 	summary = [
 		{"label": _("Conversations"), "value": found["conversations"], "datatype": "Int"},
 		{"label": _("Waiting now"), "value": found["waiting_now"] or 0, "datatype": "Int"},
-		{"label": _("Average wait"), "value": round(flt(found["average_wait"])), "datatype": "Duration"},
+		{"label": _("Average wait"), "value": found["average_wait"] or 0, "datatype": "Duration"},
 		{"label": _("Longest wait"), "value": found["longest_wait"] or 0, "datatype": "Duration"},
 		{
 			"label": _("Closed without an operator's answer"),
