@@ -9,12 +9,16 @@ PROFILE_FIELDS = ("full_name", "email", "phone", "language")
 TYPE_BY_CHANNEL = {"Web widget": "Anonymous", "Telegram": "Channel", "E-mail": "Channel", "API": "Identified"}
 
 
-def identity_owner(channel: str, external_id: str) -> str | None:
-	return frappe.db.get_value(
-		"IQC Client Identity",
-		{"channel": channel, "external_id": external_id, "parenttype": "IQC Client"},
-		"parent",
+def identity_owner(channel: str, external_id: str, latest: bool = False) -> str | None:
+	"""The client an identity belongs to; `latest`: as committed now, not as this transaction first
+	saw it (a locking read), for when another request may have just made it."""
+	rows = frappe.db.sql(
+		f"""select parent from `tabIQC Client Identity`
+		where channel=%s and external_id=%s and parenttype='IQC Client'
+		{"lock in share mode" if latest else ""}""",
+		(channel, external_id),
 	)
+	return rows[0][0] if rows else None
 
 
 def client_for_identity(
@@ -44,11 +48,7 @@ def client_for_identity(
 	if not join and customer_id:
 		join = frappe.db.get_value("IQC Client", {"customer_id": customer_id}, "name")
 	if join:
-		client = frappe.get_doc("IQC Client", join)
-		client.append("identities", {"channel": channel.name, "external_id": external_id})
-		client.save(ignore_permissions=True)
-		fill_blank_fields(client.name, profile)
-		return client.name
+		return attach_identity(join, channel.name, external_id, profile)
 	return create_client(channel, external_id, profile, customer_id)
 
 
@@ -68,12 +68,59 @@ def create_client(channel, external_id: str, profile: dict, customer_id: str | N
 	try:
 		client.insert(ignore_permissions=True)
 	except frappe.UniqueValidationError:
-		# The same new customer wrote twice at once: the other request made the profile first.
-		frappe.db.rollback(save_point="iqc_new_client")
-		return identity_owner(channel.name, external_id) or client_for_identity(
-			channel, external_id, profile, customer_id=customer_id
-		)
+		# The same new customer wrote twice at once. The unique key made this insert wait until the
+		# other request committed its profile, which a locking read now sees.
+		undo_to("iqc_new_client")
+		if owner := identity_owner(channel.name, external_id, latest=True):
+			return owner
+		if customer_id and (join := customer_owner(customer_id)):
+			return attach_identity(join, channel.name, external_id, profile)
+		raise
 	return client.name
+
+
+def customer_owner(customer_id: str) -> str | None:
+	"""The profile carrying the company's id of a customer, as committed now (a locking read)."""
+	rows = frappe.db.sql(
+		"select name from `tabIQC Client` where customer_id=%s lock in share mode", customer_id
+	)
+	return rows[0][0] if rows else None
+
+
+def attach_identity(client: str, channel: str, external_id: str, profile: dict) -> str:
+	"""Give a known client one more identity. Written as a row of its own, so that it works on a
+	profile that another request has only just committed; the unique key keeps an identity to one
+	client, and a request that lost the race to the same client finds it there."""
+	frappe.db.savepoint("iqc_new_identity")
+	try:
+		frappe.get_doc(
+			{
+				"doctype": "IQC Client Identity",
+				"parent": str(client),
+				"parenttype": "IQC Client",
+				"parentfield": "identities",
+				"idx": frappe.db.sql(
+					"""select coalesce(max(idx), 0) + 1 from `tabIQC Client Identity`
+					where parent=%s and parenttype='IQC Client'""",
+					str(client),
+				)[0][0],
+				"channel": channel,
+				"external_id": external_id,
+			}
+		).db_insert()
+	except frappe.UniqueValidationError:
+		undo_to("iqc_new_identity")
+		owner = identity_owner(channel, external_id, latest=True)
+		if str(owner) != str(client):
+			fail("conflict", "This identity already belongs to another client ({0}).", owner)
+	fill_blank_fields(client, profile)
+	return client
+
+
+def undo_to(savepoint: str) -> None:
+	"""Undo a write refused by a unique key, and Frappe's "must be unique" note it left for the answer."""
+	frappe.db.rollback(save_point=savepoint)
+	frappe.clear_last_message()
 
 
 def fill_blank_fields(client: str, profile: dict) -> None:

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
-from iqchannels import distribution, realtime, settings
+from iqchannels import realtime, settings, wakeups
 from iqchannels.channels import widget
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.engine.routing import Assignment
@@ -60,7 +60,7 @@ def open_conversation(client, channel, text: str = ""):
 			if busy := all_busy_text(conversation, template):
 				add_message(conversation, "Bot", busy)
 	realtime.publish_conversation("conversation-queued", conversation)
-	distribution.request(line.name)
+	wakeups.request(line.name)
 	return conversation
 
 
@@ -150,7 +150,7 @@ def requeue(name: str, why: str) -> bool:
 	realtime.publish_conversation(
 		"conversation-queued", conversation, also_to=[previous], previous_operator=previous
 	)
-	distribution.request(conversation.line)
+	wakeups.request(conversation.line)
 	return True
 
 
@@ -195,7 +195,7 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 		{"conversation": conversation.name, "rate": rating_requested(conversation)},
 	)
 	if held_slot:
-		distribution.request(conversation.line)
+		wakeups.request(conversation.line)
 	return conversation
 
 

@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from iqchannels import settings
+from iqchannels import settings, wakeups
 from iqchannels.engine.model import DomainError
 from iqchannels.engine.routing import (
 	Assignment,
@@ -25,44 +25,16 @@ from iqchannels.engine.waiting import AnswerState, unanswered
 from iqchannels.lines import is_working_now
 from iqchannels.operators import full_name, line_members, operator_doc, slots_of
 
-JOB_PREFIX = "iqchannels:distribute:"
 MANUAL = "manual take"
 SUPERVISOR = "supervisor"
 
 
-def request(line: str) -> None:
-	"""Ask for the line to be distributed once this transaction commits.
-
-	Asks within one transaction merge into one job per line, and a job already waiting in the queue
-	absorbs later asks, so a burst of triggers costs one distribution run.
-	"""
-	pending = getattr(frappe.local, "iqc_pending_lines", None)
-	if pending is None:
-		pending = frappe.local.iqc_pending_lines = set()
-		frappe.db.after_commit.add(enqueue_pending)
-		frappe.db.after_rollback.add(forget_pending)
-	pending.add(line)
-
-
-def pending_lines() -> set[str]:
-	return set(getattr(frappe.local, "iqc_pending_lines", None) or ())
-
-
-def enqueue_pending() -> None:
-	lines = getattr(frappe.local, "iqc_pending_lines", None) or ()
-	frappe.local.iqc_pending_lines = None
-	for line in sorted(lines):
-		frappe.enqueue(
-			"iqchannels.distribution.distribute_line",
-			queue="short",
-			line=line,
-			job_id=JOB_PREFIX + line,
-			deduplicate=True,
-		)
-
-
-def forget_pending() -> None:
-	frappe.local.iqc_pending_lines = None
+def run(line: str) -> list:
+	"""The background job that distributes a line (enqueued by `wakeups`)."""
+	wakeups.started(line)
+	# A fresh transaction, so that the queue is read as it is now, after every trigger that asked.
+	frappe.db.commit()
+	return distribute_line(line, leave_successor=True)
 
 
 def lock_line(line: str) -> dict:
@@ -72,8 +44,10 @@ def lock_line(line: str) -> dict:
 	return row[0] if row else None
 
 
-def distribute_line(line: str) -> list:
-	"""Assign the line's queue in automatic mode. Returns the assignments made."""
+def distribute_line(line: str, leave_successor: bool = False) -> list:
+	"""Assign the line's queue in automatic mode. Returns the assignments made.
+
+	`leave_successor`: before writing anything, make sure another run follows (see wakeups)."""
 	from iqchannels.conversations import assign
 
 	state = lock_line(line)
@@ -90,6 +64,8 @@ def distribute_line(line: str) -> list:
 		over_slots=bool(settings.settings().sticky_over_slots),
 	)
 	plan = plan_assignments(queue, operator_states(line_members(line)), now=now, sticky=policy)
+	if plan and leave_successor:
+		wakeups.successor(line)
 	return [a for a in plan if assign(a.conversation, a.operator, a)]
 
 
@@ -184,7 +160,7 @@ def sweep() -> None:
 	"""Scheduler safety net: every enabled automatic line with a queue gets distributed."""
 	lines = frappe.get_all("IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True)
 	for line in lines:
-		request(line)
+		wakeups.request(line)
 
 
 def requeue_unanswered() -> list[str]:

@@ -5,6 +5,7 @@ to those who may read that message, that is, those who may see its conversation.
 import io
 import os
 import zipfile
+from dataclasses import dataclass
 
 import frappe
 
@@ -98,15 +99,31 @@ def checked_kind(filename: str, content: bytes) -> str:
 	return kind
 
 
-def store(filename: str, content: bytes) -> dict:
-	"""Store an allowed file privately: the fields of the message that carries it (kind, attachment and,
+@dataclass(frozen=True)
+class Upload:
+	"""A file checked and ready to store: nothing of it is written yet."""
+
+	name: str
+	content: bytes
+	kind: str
+	preview: bytes | None = None
+
+
+def checked(filename: str, content: bytes) -> Upload:
+	"""An allowed file, with its preview made where one is needed; anything else is refused before
+	anything is written."""
+	kind = checked_kind(filename, content)
+	preview = png_preview(content) if content_type(content) == "tiff" else None
+	return Upload(os.path.basename(filename), content, kind, preview)
+
+
+def store(upload: Upload) -> dict:
+	"""Store a checked file privately: the fields of the message that carries it (kind, attachment and,
 	for images browsers cannot show, a PNG preview). The message that names the files in its Attach
 	fields becomes their owner when it is saved."""
-	kind = checked_kind(filename, content)
-	name = os.path.basename(filename)
-	fields = {"kind": kind, "attachment": private_file(name, content)}
-	if content_type(content) == "tiff":
-		fields["preview"] = private_file(os.path.splitext(name)[0] + ".preview.png", png_preview(content))
+	fields = {"kind": upload.kind, "attachment": private_file(upload.name, upload.content)}
+	if upload.preview:
+		fields["preview"] = private_file(os.path.splitext(upload.name)[0] + ".preview.png", upload.preview)
 	return fields
 
 

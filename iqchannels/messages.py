@@ -145,14 +145,15 @@ def add_system_message(conversation, text: str):
 
 
 def receive_client_message(
-	channel, client: str, text, external_id: str | None = None, file: dict | None = None
+	channel, client: str, text, external_id: str | None = None, upload: tuple | None = None
 ):
-	"""A client wrote (`file`: sent a stored file, see files.store): store the message in the open
+	"""A client wrote (`upload`: sent a file, see files.checked): store the message in the open
 	conversation, opening one if none is.
 
 	Returns (message, created). A retry with an `external_id` already stored returns the stored
-	message and writes nothing.
+	message and writes nothing, also when the copies arrive at once: each waits for the one before.
 	"""
+	from iqchannels import files
 	from iqchannels.conversations import open_conversation
 
 	text = clean_text(text, settings.number("max_message_length"))
@@ -160,7 +161,11 @@ def receive_client_message(
 	client = str(client)
 	if stored := stored_client_message(channel.name, external_id):
 		return stored, False
-	# One client's messages are placed one at a time, so two at once never open two conversations.
+	# One client's messages are placed one at a time, so two at once never open two conversations or
+	# store one message twice. The client's row lock opens a fresh transaction (what came before, a
+	# profile made for a first message, is committed), so once it is held every read sees what the
+	# copy before this one committed; in the transaction the request began with, it would not.
+	frappe.db.commit()
 	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", client)
 	if stored := stored_client_message(channel.name, external_id):
 		return stored, False
@@ -176,7 +181,12 @@ def receive_client_message(
 	else:
 		conversation = frappe.get_doc("IQC Conversation", decision.conversation)
 	message = add_message(
-		conversation, "Client", text, external_id=external_id, delivery_status="Delivered", file=file
+		conversation,
+		"Client",
+		text,
+		external_id=external_id,
+		delivery_status="Delivered",
+		file=files.store(upload) if upload else None,
 	)
 	return message, True
 
@@ -200,7 +210,7 @@ def post_operator_message(conversation, user: str, text, internal: bool = False,
 	stored = None
 	if file:
 		text = clean_text(file[0], settings.number("max_message_length"))
-		stored = files.store(*file)
+		stored = files.store(files.checked(*file))
 	else:
 		text = clean_text(text, settings.number("max_message_length"))
 	# A reply to a partner's channel waits for its webhook; without one the partner reads the history.

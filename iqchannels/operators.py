@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
-from iqchannels import realtime, roles, settings
+from iqchannels import realtime, roles, settings, wakeups
 from iqchannels.engine.model import OfflinePolicy
 from iqchannels.engine.statuses import plan_status_change
 
@@ -62,7 +62,7 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 	An automatic change (the workspace went away) always returns held conversations to the queue:
 	nobody is there to close them.
 	"""
-	from iqchannels import conversations, distribution
+	from iqchannels import conversations
 
 	operator = operator_doc(user)
 	# Serialize with distribution, which locks the operators it hands work to; the locking read also
@@ -104,7 +104,7 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 			conversations.requeue(name, why)
 	if change.frees_capacity:
 		for line in lines_of(user):
-			distribution.request(line)
+			wakeups.request(line)
 
 	change_payload = {"operator": user, "status": change.new, "since": str(now), "automatic": bool(automatic)}
 	realtime.publish("operator-status-changed", change_payload, [user])

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from iqchannels import distribution, realtime, settings
+from iqchannels import realtime, settings, wakeups
 from iqchannels.conversations import assign
 from iqchannels.engine.lifecycle import queue_priority
 from iqchannels.engine.routing import Assignment
@@ -173,7 +173,7 @@ def to_line(conversation, by: str, line: str, comment: str | None = None):
 	realtime.publish_conversation(
 		"conversation-queued", conversation, also_to=[previous], previous_operator=previous
 	)
-	distribution.request(line)
+	wakeups.request(line)
 	return conversation
 
 

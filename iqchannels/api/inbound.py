@@ -8,7 +8,6 @@ See README.md for the request and the answer.
 import json
 
 import frappe
-from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from iqchannels import conversations, settings
@@ -22,6 +21,7 @@ from iqchannels.messages import (
 	open_conversation_of,
 	receive_client_message,
 )
+from iqchannels.rate_limit import rate_limit
 from iqchannels.realtime import publish_typing
 from iqchannels.signing import is_valid
 

@@ -10,7 +10,6 @@ import hashlib
 import re
 
 import frappe
-from frappe.rate_limiter import rate_limit
 from frappe.utils import cint
 
 from iqchannels import conversations, files, settings
@@ -26,9 +25,9 @@ from iqchannels.messages import (
 	client_visible_history,
 	open_conversation_of,
 	receive_client_message,
-	stored_client_message,
 )
 from iqchannels.queue_info import position_and_wait
+from iqchannels.rate_limit import rate_limit
 from iqchannels.realtime import publish_typing
 
 LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -131,20 +130,18 @@ def send_file(channel: str, token: str, local_id: str | None = None, language: s
 	"""A file from the visitor (multipart field `file`): an image, a video or a document."""
 	chat, visitor_id = visitor(channel, token)
 	external_id = scoped_local_id(visitor_id, local_id)
-	upload = frappe.request.files.get("file") if frappe.request and frappe.request.files else None
-	if not upload:
+	sent = frappe.request.files.get("file") if frappe.request and frappe.request.files else None
+	if not sent:
 		fail("invalid", "No file was sent.")
 	limit = settings.max_file_size_mb() * 1024 * 1024
 	# Read one byte past the limit: enough to refuse a larger file without holding all of it.
-	content = upload.stream.read(limit + 1)
-	name = clean_text(upload.filename, PROFILE_TEXT_LENGTH)
+	content = sent.stream.read(limit + 1)
+	name = clean_text(sent.filename, PROFILE_TEXT_LENGTH)
+	# Checked before a client is made, so a refused file leaves no trace; stored only once the message
+	# is known to be new, so a retried upload stores nothing.
+	upload = files.checked(name, content)
 	client = client_for_identity(chat, visitor_id, profile=profile_of(language=language))
-	# A retried upload is answered before its file is stored a second time.
-	if stored := stored_client_message(chat.name, external_id):
-		return sent_answer(chat, stored, False)
-	message, created = receive_client_message(
-		chat, client, name, external_id=external_id, file=files.store(name, content)
-	)
+	message, created = receive_client_message(chat, client, name, external_id=external_id, upload=upload)
 	return sent_answer(chat, message, created)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import distribution
+from iqchannels import distribution, wakeups
 from iqchannels.api import operator as api
 from iqchannels.conversations import auto_close_silent
 from iqchannels.tests.factories import (
@@ -48,7 +48,7 @@ class TestLifecycle(IQCTestCase):
 		)
 		self.assertEqual(len(system), 1)
 		self.assertIn(f"#{conversation.name}", system[0])
-		self.assertIn(self.line, distribution.pending_lines())
+		self.assertIn(self.line, wakeups.pending_lines())
 
 	def test_the_whole_life_through_the_operator_api(self):
 		conversation = client_writes(self.channel, "c-2", "Where is my parcel?").conversation

@@ -2,7 +2,7 @@
 
 import frappe
 
-from iqchannels import distribution
+from iqchannels import distribution, wakeups
 from iqchannels.api import operator as api
 from iqchannels.tests.factories import IQCTestCase, client_writes, make_channel, make_line, make_operator
 
@@ -87,9 +87,9 @@ class TestOperatorStatus(IQCTestCase):
 		self.assertEqual(self.count("IQC Operator Status Log"), before)
 
 	def test_turning_active_asks_for_distribution_of_the_operators_lines(self):
-		distribution.forget_pending()
+		wakeups.forget_pending()
 		self.as_ann(api.set_status, "Active")
-		self.assertEqual(distribution.pending_lines(), {self.line})
+		self.assertEqual(wakeups.pending_lines(), {self.line})
 
 	def test_manual_take_one_wins(self):
 		bob = make_operator(first_name="Bob")

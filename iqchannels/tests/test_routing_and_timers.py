@@ -73,6 +73,24 @@ class TestRoutingAndTimers(IQCTestCase):
 		)
 		self.assertEqual(bot, ["We are closed, we answer at 9:00."])
 
+	def test_a_line_with_working_hours_can_be_saved_again_after_a_reload(self):
+		line = frappe.get_doc("IQC Line", self.general)
+		line.append("working_hours", {"weekday": "Monday", "start_time": "09:00", "end_time": "18:00"})
+		line.append("working_hours", {"weekday": "Tuesday", "start_time": "9:30:00", "end_time": "10:00:00"})
+		line.save()
+		line = frappe.get_doc("IQC Line", self.general)  # times come back as "9:00:00"
+		line.priority = 3
+		line.save()
+		line.reload()
+		line.enabled = 0
+		line.save()
+		self.assertEqual(
+			frappe.db.get_value("IQC Line", self.general, ["priority", "enabled"]), (3, 0), "both saves kept"
+		)
+		line.reload()
+		line.working_hours[0].start_time = "18:00:00"
+		self.assertRaises(frappe.ValidationError, line.save)  # a row that ends before it starts
+
 	def test_an_unanswered_conversation_returns_and_goes_to_someone_else(self):
 		bob = make_operator(first_name="Bob", status="Active")
 		line = frappe.get_doc("IQC Line", self.general)

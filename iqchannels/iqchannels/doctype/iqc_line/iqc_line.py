@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import get_time
 
 
 class IQCLine(Document):
@@ -12,11 +13,13 @@ class IQCLine(Document):
 		if len(members) != len(set(members)):
 			frappe.throw(_("An operator is listed twice among the members."))
 		for row in self.working_hours:
-			if row.start_time and row.end_time and str(row.start_time) >= str(row.end_time):
+			# Compared as times: read back from the database they come as "9:00:00", which as text
+			# sorts after "18:00:00".
+			if row.start_time and row.end_time and get_time(row.start_time) >= get_time(row.end_time):
 				frappe.throw(_("Row {0} of the working hours ends before it starts.").format(row.idx))
 
 	def on_update(self):
-		from iqchannels import distribution
+		from iqchannels import wakeups
 
 		# New members or a switch to automatic mode may let waiting conversations out.
-		distribution.request(self.name)
+		wakeups.request(self.name)

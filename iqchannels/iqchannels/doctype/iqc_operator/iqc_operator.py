@@ -19,10 +19,10 @@ class IQCOperator(Document):
 			frappe.throw(_("{0} needs the {1} role to be an operator.").format(self.user, OPERATOR))
 
 	def on_update(self):
-		from iqchannels import distribution
+		from iqchannels import wakeups
 		from iqchannels.operators import lines_of
 
 		# More slots may let the operator's lines hand out waiting conversations.
 		if self.has_value_changed("slots") and self.status == "Active":
 			for line in lines_of(self.name):
-				distribution.request(line)
+				wakeups.request(line)

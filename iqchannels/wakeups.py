@@ -1,0 +1,80 @@
+"""Waking a line's distribution: every trigger leads to a run that sees it, and a burst costs few runs.
+
+Anything that can make an assignment possible (a new conversation, a close, a transfer, an operator
+turning Active, a line saved) calls `request(line)`. Once its transaction commits, the line is marked
+in Redis and a run is enqueued, unless a run already waits in the queue: a run that has not started
+has not read the queue either, so it will see this commit. A run removes the mark as it starts,
+before it reads anything, so a trigger that lands while it works enqueues the next run.
+
+RQ's own deduplication is not used: it also counts a job that has already started, so a trigger
+that landed while the line's run was under way was dropped and its conversation waited for the sweep.
+
+A run that is about to write assignments enqueues its successor first (`successor`). If its worker
+dies mid-run (the out-of-memory killer, a deploy), the database rolls the run back and the successor,
+already in the queue, distributes the line as soon as a worker is back. After a run that assigns
+nothing, no successor is needed, so the chain ends.
+
+The run itself lives higher up, in distribution; it is named here by its dotted path, the one way
+this layer starts it.
+"""
+
+import frappe
+
+RUN = "iqchannels.distribution.run"
+QUEUE = "short"
+# A run enqueued this long ago and still not started may be lost (its worker died between taking it
+# and starting it) or stuck behind a long queue: the mark lapses and the next trigger enqueues another.
+MARK_SECONDS = 10
+
+
+def request(line: str) -> None:
+	"""Ask for the line to be distributed once this transaction commits; asks of one transaction merge."""
+	pending = getattr(frappe.local, "iqc_pending_lines", None)
+	if pending is None:
+		pending = frappe.local.iqc_pending_lines = set()
+		frappe.db.after_commit.add(wake_pending)
+		frappe.db.after_rollback.add(forget_pending)
+	pending.add(line)
+
+
+def pending_lines() -> set[str]:
+	return set(getattr(frappe.local, "iqc_pending_lines", None) or ())
+
+
+def forget_pending() -> None:
+	frappe.local.iqc_pending_lines = None
+
+
+def wake_pending() -> None:
+	lines = getattr(frappe.local, "iqc_pending_lines", None) or ()
+	frappe.local.iqc_pending_lines = None
+	for line in sorted(lines):
+		wake(line)
+
+
+def wake(line: str) -> bool:
+	"""Enqueue a run of the line unless one already waits; True when this call enqueued it."""
+	mark = mark_key(line)
+	if not frappe.cache.set(mark, 1, nx=True, ex=MARK_SECONDS):
+		return False
+	try:
+		frappe.enqueue(RUN, queue=QUEUE, line=line)
+	except Exception:
+		frappe.cache.delete(mark)
+		raise
+	return True
+
+
+def started(line: str) -> None:
+	"""A run begins: from now on a trigger enqueues the next run, since this one may miss it."""
+	frappe.cache.delete(mark_key(line))
+
+
+def successor(line: str) -> None:
+	"""Make sure a run follows this one, enqueued now rather than after commit, so that it survives
+	the death of this run's worker."""
+	wake(line)
+
+
+def mark_key(line: str) -> str:
+	return frappe.cache.make_key(f"iqchannels:distribution-waiting:{line}")
