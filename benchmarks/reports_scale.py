@@ -172,7 +172,7 @@ def insert(doctype: str, fields: list[str], rows) -> int | None:
 
 
 def measure(prefix: str, repeat: int) -> None:
-	from iqchannels.monitor import floor
+	from iqchannels.views.monitor import floor
 
 	filters = {"from_date": add_days(today(), -DAYS), "to_date": today()}
 	print(f"each over the last {DAYS} days, median of {repeat} runs:")

@@ -1,7 +1,7 @@
 """A burst on a real site: IQChannels' distribution against Frappe's own Assignment Rule.
 
 Creates N Active operators (slots 10) in one line and lets M clients write at once; then measures the
-time until every conversation is assigned by `iqchannels.distribution`, and, in the same run, the time
+time until every conversation is assigned by `iqchannels.flows.distribution`, and, in the same run, the time
 Frappe's Assignment Rule (Load Balancing over the same users) takes to assign M other conversations.
 Prints both per assignment, their ratio, and the highest load against slots. Everything it creates is
 deleted at the end.
@@ -41,7 +41,7 @@ def main():
 def run(prefix: str, operators: int, conversations: int):
 	from frappe.automation.doctype.assignment_rule.assignment_rule import apply
 
-	from iqchannels import distribution
+	from iqchannels.flows import distribution
 
 	users = make_floor(prefix, operators)
 	auto_line, auto_channel = make_line(prefix, "auto", users, "Automatic")
@@ -159,8 +159,8 @@ def make_line(prefix: str, kind: str, users: list[str], mode: str):
 
 
 def write_burst(prefix: str, channel, count: int):
-	from iqchannels.clients import client_for_identity
-	from iqchannels.messages import receive_client_message
+	from iqchannels.flows.receiving import receive_client_message
+	from iqchannels.records.clients import client_for_identity
 
 	for i in range(count):
 		client = client_for_identity(channel, f"{prefix}-{i}", {"full_name": f"Client {i}"})

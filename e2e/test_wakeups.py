@@ -57,7 +57,7 @@ def write(channel, secret, client: str):
 
 
 def set_status(user: str, status: str) -> None:
-	from iqchannels.operators import change_status
+	from iqchannels.flows.statuses import change_status
 
 	live.fresh()
 	change_status(user, status)
@@ -192,7 +192,7 @@ def test_a_worker_killed_during_a_run_does_not_stall_the_line(workers, lock):
 	time.sleep(1)  # the runs these asked for find nobody Active
 
 	def operators_turn_active():
-		from iqchannels.operators import change_status
+		from iqchannels.flows.statuses import change_status
 
 		live.fresh()
 		for user in users:  # in one transaction: the run that follows locks them all

@@ -12,29 +12,29 @@ after_install = "iqchannels.install.after_install"
 after_migrate = "iqchannels.install.after_migrate"
 
 has_permission = {
-	"IQC Conversation": "iqchannels.permissions.conversation_has_permission",
-	"IQC Message": "iqchannels.permissions.message_has_permission",
-	"IQC Quick Reply": "iqchannels.permissions.quick_reply_has_permission",
-	"IQC Line": "iqchannels.permissions.line_has_permission",
-	"IQC Settings": "iqchannels.permissions.settings_has_permission",
+	"IQC Conversation": "iqchannels.records.permissions.conversation_has_permission",
+	"IQC Message": "iqchannels.records.permissions.message_has_permission",
+	"IQC Quick Reply": "iqchannels.records.permissions.quick_reply_has_permission",
+	"IQC Line": "iqchannels.records.permissions.line_has_permission",
+	"IQC Settings": "iqchannels.records.permissions.settings_has_permission",
 }
 
 permission_query_conditions = {
-	"IQC Conversation": "iqchannels.permissions.conversation_condition",
-	"IQC Message": "iqchannels.permissions.message_condition",
-	"IQC Quick Reply": "iqchannels.permissions.quick_reply_condition",
-	"IQC Transfer": "iqchannels.permissions.transfer_condition",
-	"IQC Line": "iqchannels.permissions.line_condition",
+	"IQC Conversation": "iqchannels.records.permissions.conversation_condition",
+	"IQC Message": "iqchannels.records.permissions.message_condition",
+	"IQC Quick Reply": "iqchannels.records.permissions.quick_reply_condition",
+	"IQC Transfer": "iqchannels.records.permissions.transfer_condition",
+	"IQC Line": "iqchannels.records.permissions.line_condition",
 }
 
 scheduler_events = {
 	"cron": {
 		"* * * * *": [
-			"iqchannels.distribution.sweep",
-			"iqchannels.conversations.auto_close_silent",
-			"iqchannels.distribution.requeue_unanswered",
-			"iqchannels.operators.offline_absent",
-			"iqchannels.transfers.expire_offers",
+			"iqchannels.flows.distribution.sweep",
+			"iqchannels.flows.lifecycle.auto_close_silent",
+			"iqchannels.flows.distribution.requeue_unanswered",
+			"iqchannels.flows.statuses.offline_absent",
+			"iqchannels.flows.transfers.expire_offers",
 			"iqchannels.channels.webhooks.retry_due",
 		],
 	},

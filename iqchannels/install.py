@@ -1,8 +1,8 @@
-"""Setting up a site: roles, the close results the product relies on, and settings defaults."""
+"""Setting up a site (layer: endpoints: the app's setup hooks): roles, the close results the product relies on, and settings defaults."""
 
 import frappe
 
-from iqchannels.roles import ALL_ROLES
+from iqchannels.records.roles import ALL_ROLES
 
 STANDARD_RESULTS = {
 	"Resolved": "The client's question was answered.",

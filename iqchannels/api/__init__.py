@@ -1,0 +1,1 @@
+"""Endpoints, one module per audience: operator, supervisor, inbound (partners), widget (visitors)."""

@@ -1,4 +1,4 @@
-"""Inbound API: a partner system posts its customers' messages into a channel of type API.
+"""Inbound API (layer: endpoints): a partner system posts its customers' messages into a channel of type API.
 
 POST /api/method/iqchannels.api.inbound.message with a JSON body and the header
 `X-IQChannels-Signature: sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>`.
@@ -10,20 +10,19 @@ import json
 import frappe
 from frappe.utils import cint
 
-from iqchannels import conversations, settings
-from iqchannels.clients import client_for_identity, identity_owner, mark_seen
-from iqchannels.engine.messages import clean_text
-from iqchannels.exceptions import BadSignature, fail, http_errors
-from iqchannels.messages import (
+from iqchannels.channels.base import Inbound
+from iqchannels.flows import lifecycle
+from iqchannels.flows.receiving import receive
+from iqchannels.records.clients import identity_owner, mark_seen
+from iqchannels.records.exceptions import BadSignature, fail, http_errors
+from iqchannels.records.messages import (
 	REPORTED_STATES,
 	advance_delivery,
 	client_visible_history,
 	open_conversation_of,
-	receive_client_message,
 )
-from iqchannels.rate_limit import rate_limit
-from iqchannels.realtime import publish_typing
-from iqchannels.signing import is_valid
+from iqchannels.records.rate_limit import rate_limit
+from iqchannels.records.signing import is_valid
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
 MAX_ID_LENGTH = 140
@@ -37,18 +36,19 @@ def message() -> dict:
 	payload, channel = signed_request()
 	external_id = client_id(payload)
 	message_id = identifier(payload.get("message_id"), "message_id", required=False)
-	# Checked before the client is looked up or created, so a refused message leaves no trace.
-	text = clean_text(payload.get("text"), settings.number("max_message_length"))
 	client_data = payload["client"]
-	client = client_for_identity(
-		channel,
-		external_id,
-		profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone", "language")},
-		join=identifier(payload.get("client_profile"), "client_profile", required=False),
-		# The signature vouches for the partner's id: the same customer elsewhere shares the profile.
-		customer_id=external_id,
+	stored, created = receive(
+		Inbound(
+			channel,
+			external_id,
+			payload.get("text"),
+			message_id=message_id,
+			profile={k: text_field(client_data.get(k)) for k in ("full_name", "email", "phone", "language")},
+			join=identifier(payload.get("client_profile"), "client_profile", required=False),
+			# The signature vouches for the partner's id: the same customer elsewhere shares the profile.
+			customer_id=external_id,
+		)
 	)
-	stored, created = receive_client_message(channel, client, text, external_id=message_id)
 	conversation = frappe.db.get_value(
 		"IQC Conversation", stored.conversation, ["name", "status"], as_dict=True
 	)
@@ -72,7 +72,7 @@ def typing() -> dict:
 	mark_seen(client)
 	conversation = open_conversation_of(client, channel.name)
 	if conversation:
-		publish_typing(conversation, "client", bool(payload.get("typing", True)))
+		lifecycle.typing(conversation, "client", bool(payload.get("typing", True)))
 	return {"conversation": conversation.name if conversation else None}
 
 
@@ -127,7 +127,7 @@ def rating() -> dict:
 	)
 	if not found:
 		fail("not_found", "Conversation {0} does not exist.", name)
-	doc = conversations.rate(
+	doc = lifecycle.rate(
 		frappe.get_doc("IQC Conversation", found), payload.get("rating"), payload.get("comment")
 	)
 	return {"conversation": doc.name, "rating": doc.csat_rating}

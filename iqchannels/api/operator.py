@@ -1,4 +1,4 @@
-"""The operator's API: status, inbox, history and the actions on a conversation.
+"""The operator's API (layer: endpoints): status, inbox, history and the actions on a conversation.
 
 Everything here is what the operator workspace calls; supervisors may use it too and see everything.
 """
@@ -6,12 +6,17 @@ Everything here is what the operator workspace calls; supervisors may use it too
 import frappe
 from frappe.utils import cint, getdate
 
-from iqchannels import clients, conversations, distribution, realtime, roles, transfers, workspace
-from iqchannels.exceptions import fail, http_errors
-from iqchannels.messages import client_history, post_operator_message
-from iqchannels.operators import change_status, lines_of, mark_seen, operator_doc
-from iqchannels.permissions import can_see_conversation, is_collaborator
-from iqchannels.queue_info import position_and_wait
+from iqchannels.flows import distribution, lifecycle, transfers
+from iqchannels.flows.replies import post_operator_message
+from iqchannels.flows.statuses import change_status
+from iqchannels.records import clients, roles
+from iqchannels.records.conversations import collaborators
+from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.messages import client_history
+from iqchannels.records.operators import lines_of, mark_seen, operator_doc
+from iqchannels.records.permissions import can_see_conversation, is_collaborator
+from iqchannels.records.queue import position_and_wait
+from iqchannels.views import workspace
 
 INBOX_FIELDS = [
 	"name",
@@ -250,14 +255,14 @@ def message_answer(message) -> dict:
 @frappe.whitelist(methods=["POST"])
 def mark_read(conversation: str | int) -> dict:
 	doc = workable_conversation(conversation)
-	return {"read": conversations.unread_reset(doc)}
+	return {"read": lifecycle.unread_reset(doc)}
 
 
 @frappe.whitelist(methods=["POST"])
 @http_errors
 def close(conversation: str | int, result: str | None = None, category: str | None = None) -> dict:
 	doc = workable_conversation(conversation, owner_only=True)
-	doc = conversations.close(doc, result, category or None, by=frappe.session.user)
+	doc = lifecycle.close(doc, result, category or None, by=frappe.session.user)
 	return {"name": doc.name, "status": doc.status, "result": doc.result, "category": doc.category}
 
 
@@ -267,7 +272,7 @@ def mark_spam(conversation: str | int, block_client: bool = True) -> dict:
 	doc = visible_conversation(conversation)
 	if doc.status == "Open":
 		doc = workable_conversation(conversation, owner_only=True)
-	doc = conversations.mark_spam(doc, frappe.session.user, block_client=bool(block_client))
+	doc = lifecycle.mark_spam(doc, frappe.session.user, block_client=bool(block_client))
 	return {"name": doc.name, "status": doc.status, "result": doc.result}
 
 
@@ -277,7 +282,7 @@ def set_category(conversation: str | int, category: str | None = None) -> dict:
 	doc = workable_conversation(conversation, owner_only=True)
 	if doc.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
-	conversations.set_category(doc, category)
+	lifecycle.set_category(doc, category)
 	return {"name": doc.name, "category": category or None}
 
 
@@ -329,7 +334,7 @@ def invite(conversation: str | int, operator: str) -> dict:
 	if doc.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
 	transfers.invite(doc, frappe.session.user, operator)
-	return {"name": doc.name, "collaborators": transfers.collaborators(doc.name)}
+	return {"name": doc.name, "collaborators": collaborators(doc.name)}
 
 
 @frappe.whitelist()
@@ -371,7 +376,7 @@ def transfer_targets(conversation: str | int) -> dict:
 @frappe.whitelist(methods=["POST"])
 def typing(conversation: str | int, typing: bool = True) -> dict:
 	doc = workable_conversation(conversation)
-	realtime.publish_typing(doc, "operator", bool(cint(typing)), user=frappe.session.user)
+	lifecycle.typing(doc, "operator", bool(cint(typing)), user=frappe.session.user)
 	return {"ok": True}
 
 

@@ -1,16 +1,18 @@
-"""The supervisor's floor: the live monitor and its overrides (assign a conversation to anyone, return it
+"""The supervisor's floor (layer: endpoints): the live monitor and its overrides (assign a conversation to anyone, return it
 to the queue, change an operator's status with a reason)."""
 
 import frappe
 from frappe import _
 
-from iqchannels import conversations, roles
 from iqchannels.api.operator import existing_conversation
-from iqchannels.distribution import SUPERVISOR, lock_line
 from iqchannels.engine.routing import Assignment
-from iqchannels.exceptions import fail, http_errors
-from iqchannels.monitor import floor
-from iqchannels.operators import change_status, full_name, held_conversations, operator_doc, slots_of
+from iqchannels.flows import lifecycle
+from iqchannels.flows.distribution import SUPERVISOR, lock_line
+from iqchannels.flows.statuses import change_status
+from iqchannels.records import roles
+from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.operators import full_name, held_conversations, operator_doc, slots_of
+from iqchannels.views.monitor import floor
 
 MAX_REASON = 500
 
@@ -38,7 +40,7 @@ def assign(conversation: str | int, operator: str) -> dict:
 	decision = Assignment(
 		doc.name, operator, SUPERVISOR, len(held_conversations(operator)), slots_of(target), (operator,)
 	)
-	if not conversations.assign(doc.name, operator, decision, by=user, from_operator=doc.operator):
+	if not lifecycle.assign(doc.name, operator, decision, by=user, from_operator=doc.operator):
 		fail("conflict", "The conversation changed meanwhile: reload it and try again.")
 	return {"name": doc.name, "status": "Open", "operator": operator, "over_slots": decision.over_slots}
 
@@ -50,7 +52,7 @@ def requeue(conversation: str | int) -> dict:
 	doc = existing_conversation(conversation)
 	if doc.status != "Open":
 		fail("conflict", "Only a conversation in progress can return to the queue.")
-	if not conversations.requeue(doc.name, _("requeued by {0}").format(full_name(user))):
+	if not lifecycle.requeue(doc.name, _("requeued by {0}").format(full_name(user))):
 		fail("conflict", "The conversation changed meanwhile: reload it and try again.")
 	return {"name": doc.name, "status": "Queued"}
 

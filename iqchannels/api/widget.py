@@ -1,4 +1,4 @@
-"""The web chat widget's API, called by visitors (guests) from the widget page.
+"""The web chat widget's API, called by visitors (guests) from the widget page (layer: endpoints).
 
 Every call names the chat (`channel`) and carries the visitor's `token` from `start`; what a call reads
 or changes is found from the token alone, so no id a visitor sends can reach another visitor's
@@ -6,31 +6,27 @@ conversations, messages or files. Every call is rate limited, per address and, w
 given, per visitor; texts, ids and files are bounded.
 """
 
-import hashlib
-import re
-
 import frappe
 from frappe.utils import cint
 
-from iqchannels import conversations, files, settings
 from iqchannels.channels import widget
-from iqchannels.clients import client_for_identity, identity_owner, mark_seen
+from iqchannels.channels.base import Inbound
 from iqchannels.engine.messages import clean_text
-from iqchannels.exceptions import fail, http_errors
-from iqchannels.messages import (
+from iqchannels.flows import lifecycle
+from iqchannels.flows.receiving import receive
+from iqchannels.records import files, settings
+from iqchannels.records.clients import client_for_identity, identity_owner, mark_seen
+from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.messages import (
 	PROGRESS,
 	REPORTED_STATES,
 	advance_delivery,
-	client_view,
 	client_visible_history,
 	open_conversation_of,
-	receive_client_message,
 )
-from iqchannels.queue_info import position_and_wait
-from iqchannels.rate_limit import rate_limit
-from iqchannels.realtime import publish_typing
+from iqchannels.records.queue import position_and_wait
+from iqchannels.records.rate_limit import rate_limit
 
-LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PROFILE_TEXT_LENGTH = 140
 MAX_SEEN_PER_CALL = 200
 
@@ -84,7 +80,9 @@ def start(
 		"queue": None,
 	}
 	if client:
-		answer.update(with_file_links(chat, client_visible_history(client, chat.name)))
+		answer.update(
+			with_file_links(chat, client_visible_history(client, chat.name, view=widget.visitor_view))
+		)
 		answer["to_rate"] = conversation_to_rate(client, chat.name)
 		if current := open_conversation_of(client, chat.name):
 			answer["queue"] = position_and_wait(current)
@@ -101,7 +99,9 @@ def history(channel: str, token: str, before: str | int | None = None) -> dict:
 		return {"messages": [], "has_more": False}
 	if before is not None and not str(before).isdigit():
 		fail("invalid", "{0} must be a number.", "before")
-	return with_file_links(chat, client_visible_history(client, chat.name, cint(before) or None))
+	return with_file_links(
+		chat, client_visible_history(client, chat.name, cint(before) or None, view=widget.visitor_view)
+	)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -113,12 +113,9 @@ def send(
 ) -> dict:
 	"""The visitor's message. A retry with the same `local_id` returns the message already stored."""
 	chat, visitor_id = visitor(channel, token)
-	# Checked before a client is made, so a refused message leaves no trace.
-	text = clean_text(text, settings.number("max_message_length"))
-	client = client_for_identity(chat, visitor_id, profile=profile_of(language=language))
-	message, created = receive_client_message(
-		chat, client, text, external_id=scoped_local_id(visitor_id, local_id)
-	)
+	message_id = widget.scoped_local_id(visitor_id, local_id)
+	profile = profile_of(language=language)
+	message, created = receive(Inbound(chat, visitor_id, text, message_id=message_id, profile=profile))
 	return sent_answer(chat, message, created)
 
 
@@ -129,7 +126,7 @@ def send(
 def send_file(channel: str, token: str, local_id: str | None = None, language: str | None = None) -> dict:
 	"""A file from the visitor (multipart field `file`): an image, a video or a document."""
 	chat, visitor_id = visitor(channel, token)
-	external_id = scoped_local_id(visitor_id, local_id)
+	message_id = widget.scoped_local_id(visitor_id, local_id)
 	sent = frappe.request.files.get("file") if frappe.request and frappe.request.files else None
 	if not sent:
 		fail("invalid", "No file was sent.")
@@ -140,8 +137,10 @@ def send_file(channel: str, token: str, local_id: str | None = None, language: s
 	# Checked before a client is made, so a refused file leaves no trace; stored only once the message
 	# is known to be new, so a retried upload stores nothing.
 	upload = files.checked(name, content)
-	client = client_for_identity(chat, visitor_id, profile=profile_of(language=language))
-	message, created = receive_client_message(chat, client, name, external_id=external_id, upload=upload)
+	profile = profile_of(language=language)
+	message, created = receive(
+		Inbound(chat, visitor_id, name, message_id=message_id, profile=profile, upload=upload)
+	)
 	return sent_answer(chat, message, created)
 
 
@@ -153,7 +152,7 @@ def typing(channel: str, token: str, typing: str | int | bool = 1) -> dict:
 	conversation = open_conversation_of(client, chat.name) if client else None
 	if conversation:
 		mark_seen(client)
-		publish_typing(conversation, "client", bool(cint(typing)))
+		lifecycle.typing(conversation, "client", bool(cint(typing)))
 	return {"ok": True}
 
 
@@ -197,7 +196,7 @@ def rate(channel: str, token: str, rating: str | int, comment: str | None = None
 	name = conversation_to_rate(client, chat.name) if client else None
 	if not name:
 		fail("conflict", "There is no conversation to rate.")
-	doc = conversations.rate(frappe.get_doc("IQC Conversation", name), rating, comment)
+	doc = lifecycle.rate(frappe.get_doc("IQC Conversation", name), rating, comment)
 	return {"conversation": doc.name, "rating": doc.csat_rating}
 
 
@@ -243,16 +242,6 @@ def visitor_session(channel: str, token: str):
 	return chat, visitor_id, identity_owner(chat.name, visitor_id)
 
 
-def scoped_local_id(visitor_id: str, local_id: str | None) -> str | None:
-	"""The widget's own id of a message, made the visitor's own: a visitor who sends another's id
-	gets a new message of their own, never the other's."""
-	if local_id in (None, ""):
-		return None
-	if not isinstance(local_id, str) or not LOCAL_ID.match(local_id):
-		fail("invalid", "{0} must have 1 to 64 letters, digits, - or _.", "local_id")
-	return "w" + hashlib.sha256(visitor_id.encode()).hexdigest()[:16] + ":" + local_id
-
-
 def profile_of(name: str | None = None, email: str | None = None, language: str | None = None) -> dict:
 	values = {"full_name": name, "email": email, "language": language}
 	return {
@@ -265,7 +254,7 @@ def profile_of(name: str | None = None, email: str | None = None, language: str 
 def sent_answer(chat, message, created: bool) -> dict:
 	frappe.local.response.http_status_code = 201 if created else 200
 	return {
-		"message": widget.with_file_link(chat, client_view(message)),
+		"message": widget.with_file_link(chat, widget.visitor_view(message)),
 		"created": created,
 		"queue": queue_of(message.conversation),
 	}
@@ -285,7 +274,7 @@ def conversation_to_rate(client: str, channel: str) -> int | None:
 		order_by="name desc",
 		limit=1,
 	)
-	return last[0].name if last and conversations.rating_requested(last[0]) else None
+	return last[0].name if last and lifecycle.rating_requested(last[0]) else None
 
 
 def with_file_links(chat, page: dict) -> dict:

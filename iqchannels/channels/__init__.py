@@ -1,0 +1,1 @@
+"""Channels: one adapter per channel type behind one interface (see base.py and registry.py)."""

@@ -1,4 +1,4 @@
-"""Operators' replies to API channels, delivered to the partner's webhook.
+"""The partner API channel's adapter (layer: channels): operators' replies delivered to the partner's webhook.
 
 Each reply is posted as JSON signed like the inbound API (`X-IQChannels-Signature: sha256=<HMAC-SHA256
 of the raw body with the channel's secret>`) by an RQ job enqueued after the reply is stored. An answer
@@ -14,8 +14,9 @@ import frappe
 import requests
 from frappe.utils import cint, now_datetime
 
-from iqchannels.messages import publish_delivery
-from iqchannels.signing import sign
+from iqchannels.channels.base import ChannelAdapter
+from iqchannels.records.messages import publish_delivery
+from iqchannels.records.signing import sign
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
 TIMEOUT_SECONDS = 10
@@ -125,3 +126,16 @@ def retry_due() -> list[int]:
 	for name in due:
 		schedule(name)
 	return due
+
+
+class PartnerApi(ChannelAdapter):
+	"""A partner's system: replies go to its webhook when it has one; otherwise it reads the history."""
+
+	channel_type = "API"
+
+	def reply_state(self, channel: str) -> str:
+		return "Pending" if wants_delivery(channel) else "Sent"
+
+	def deliver(self, conversation, message) -> None:
+		if message.delivery_status == "Pending":
+			schedule(message.name)

@@ -1,4 +1,4 @@
-"""The web chat widget's visitors: who they are, their private realtime room and links to their files.
+"""The website chat's adapter (layer: channels). Its visitors: who they are, their private realtime room and links to their files.
 
 A visitor holds a token, `<visitor id in base64>.<HMAC-SHA256 of it by the channel's secret>`. Anonymous
 visitors get a new random id on their first visit; a client the website has identified gets their own id
@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -21,10 +22,14 @@ import frappe
 from frappe.utils import cint
 from frappe.utils.caching import request_cache
 
-from iqchannels import signing
-from iqchannels.exceptions import BadSignature, fail
+from iqchannels.channels.base import ChannelAdapter
+from iqchannels.records import signing
+from iqchannels.records.exceptions import BadSignature, fail
+from iqchannels.records.messages import client_view
 
 ANONYMOUS_PREFIX = "anon-"
+LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SCOPED_LOCAL_ID = re.compile(r"^w[0-9a-f]{16}:(.+)$")
 MAX_VISITOR_ID = 140
 FILE_LINK_SECONDS = 3600
 CHAT_LANGUAGES = ("en", "ru", "uk")
@@ -121,14 +126,8 @@ def room_of(channel, visitor_id: str) -> str:
 	return "iqc-visitor-" + mac(channel, "room", visitor_id)[:40]
 
 
-def is_widget_channel(name: str) -> bool:
-	return frappe.get_cached_value("IQC Channel", name, "channel_type") == "Web widget"
-
-
 def publish_to_visitor(conversation, event: str, payload: dict) -> None:
 	"""An event for the visitor of a widget conversation, in every tab they have open."""
-	if not is_widget_channel(conversation.channel):
-		return
 	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
 	if payload.get("message"):
 		# The visitor reaches a message's file through a signed link, never the private file's path.
@@ -145,6 +144,37 @@ def publish_to_visitor(conversation, event: str, payload: dict) -> None:
 			room=f"task_progress:{room_of(channel, visitor_id)}",
 			after_commit=True,
 		)
+
+
+def scoped_local_id(visitor_id: str, local_id: str | None) -> str | None:
+	"""The widget's own id of a message, made the visitor's own: a visitor who sends another's id
+	gets a new message of their own, never the other's."""
+	if local_id in (None, ""):
+		return None
+	if not isinstance(local_id, str) or not LOCAL_ID.match(local_id):
+		fail("invalid", "{0} must have 1 to 64 letters, digits, - or _.", "local_id")
+	return "w" + hashlib.sha256(visitor_id.encode()).hexdigest()[:16] + ":" + local_id
+
+
+def visitor_view(message) -> dict:
+	"""A message as the visitor sees it: the client's view, with the widget's own id of the message
+	so that the chat matches the messages it sent."""
+	row = client_view(message)
+	scoped = SCOPED_LOCAL_ID.match(message.get("external_id") or "")
+	row.local_id = scoped.group(1) if scoped else None
+	return row
+
+
+class WebChat(ChannelAdapter):
+	"""Website visitors hear of their conversation in their private room, live."""
+
+	channel_type = "Web widget"
+
+	def deliver(self, conversation, message) -> None:
+		publish_to_visitor(conversation, "message-created", {"message": visitor_view(message)})
+
+	def notify(self, conversation, event: str, payload: dict) -> None:
+		publish_to_visitor(conversation, event, payload)
 
 
 def file_link(channel, message: int, preview: bool = False) -> str:

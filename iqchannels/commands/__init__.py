@@ -1,4 +1,4 @@
-"""bench commands of the app: `bench --site SITE iqchannels-demo`."""
+"""bench commands of the app (layer: endpoints): `bench --site SITE iqchannels-demo`."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -10,7 +10,7 @@ def demo(context):
 	"""Fill the site with a demo line, channels, operators and clients writing."""
 	import frappe
 
-	from iqchannels.demo import make_demo
+	from iqchannels.commands.demo import make_demo
 
 	site = get_site(context)
 	frappe.init(site=site)

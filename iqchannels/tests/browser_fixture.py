@@ -9,10 +9,10 @@ prints them as JSON. Each call makes new ones, so runs never meet each other's d
 import frappe
 from frappe.utils.password import update_password
 
-from iqchannels.clients import client_for_identity
-from iqchannels.messages import fast_insert
-from iqchannels.operators import change_status
-from iqchannels.roles import OPERATOR, SUPERVISOR
+from iqchannels.flows.statuses import change_status
+from iqchannels.records.clients import client_for_identity
+from iqchannels.records.messages import fast_insert
+from iqchannels.records.roles import OPERATOR, SUPERVISOR
 from iqchannels.tests.factories import make_channel, make_line, make_user, unique
 
 PASSWORD = "iqc-Browser-7431"

@@ -6,10 +6,10 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import set_request
 
-from iqchannels.clients import client_for_identity
-from iqchannels.messages import receive_client_message
-from iqchannels.roles import OPERATOR, SUPERVISOR
-from iqchannels.signing import sign
+from iqchannels.flows.receiving import receive_client_message
+from iqchannels.records.clients import client_for_identity
+from iqchannels.records.roles import OPERATOR, SUPERVISOR
+from iqchannels.records.signing import sign
 
 
 def unique(prefix: str) -> str:

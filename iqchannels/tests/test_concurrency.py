@@ -12,7 +12,7 @@ import time
 
 import frappe
 
-from iqchannels import distribution
+from iqchannels.flows import distribution
 from iqchannels.tests.factories import make_channel, make_line, make_operator, unique
 
 WORKERS = 4
@@ -51,9 +51,9 @@ def retrying(action, attempts: int = 20):
 def work(role: str, prefix: str, lines: str, operators: str, seed: str, count: str):
 	import random
 
-	from iqchannels.clients import client_for_identity
-	from iqchannels.messages import receive_client_message
-	from iqchannels.operators import change_status
+	from iqchannels.flows.receiving import receive_client_message
+	from iqchannels.flows.statuses import change_status
+	from iqchannels.records.clients import client_for_identity
 
 	rng = random.Random(int(seed))
 	lines, operators = lines.split(","), operators.split(",")

@@ -2,9 +2,9 @@
 
 import frappe
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
 from iqchannels.api import supervisor
+from iqchannels.flows import distribution
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

@@ -5,7 +5,7 @@ import json
 import frappe
 from frappe.utils import get_test_client
 
-from iqchannels.signing import sign
+from iqchannels.records.signing import sign
 from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, signed_inbound, unique
 
 ENDPOINT = "/api/method/iqchannels.api.inbound.message"

@@ -5,9 +5,10 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import distribution, wakeups
 from iqchannels.api import operator as api
-from iqchannels.conversations import auto_close_silent
+from iqchannels.flows import distribution
+from iqchannels.flows.lifecycle import auto_close_silent
+from iqchannels.records import wakeups
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

@@ -2,8 +2,9 @@
 
 import frappe
 
-from iqchannels import distribution, wakeups
 from iqchannels.api import operator as api
+from iqchannels.flows import distribution
+from iqchannels.records import wakeups
 from iqchannels.tests.factories import IQCTestCase, client_writes, make_channel, make_line, make_operator
 
 

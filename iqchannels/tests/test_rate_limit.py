@@ -6,7 +6,7 @@ import time
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from iqchannels.rate_limit import count, counter_key
+from iqchannels.records.rate_limit import count, counter_key
 
 
 class TestRateLimit(FrappeTestCase):

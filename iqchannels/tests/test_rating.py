@@ -2,8 +2,8 @@
 
 import frappe
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
+from iqchannels.flows import distribution
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import frappe
 
-from iqchannels import monitor
 from iqchannels.api import supervisor
 from iqchannels.iqchannels.report.iqc_conversations_summary import iqc_conversations_summary
 from iqchannels.iqchannels.report.iqc_operator_performance import iqc_operator_performance
@@ -23,6 +22,7 @@ from iqchannels.iqchannels.report.iqc_operator_status_time import iqc_operator_s
 from iqchannels.iqchannels.report.iqc_queue_and_waiting import iqc_queue_and_waiting
 from iqchannels.iqchannels.report.iqc_sla import iqc_sla
 from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, make_supervisor
+from iqchannels.views import monitor
 
 DAY = datetime(2026, 11, 10)
 MIN = 60

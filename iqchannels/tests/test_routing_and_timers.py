@@ -5,10 +5,10 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, now_datetime
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
 from iqchannels.engine.hours import WEEKDAYS
-from iqchannels.operators import offline_absent
+from iqchannels.flows import distribution
+from iqchannels.flows.statuses import offline_absent
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

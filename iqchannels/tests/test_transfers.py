@@ -5,10 +5,10 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
+from iqchannels.flows import distribution
+from iqchannels.flows.transfers import expire_offers
 from iqchannels.tests.factories import IQCTestCase, client_writes, make_channel, make_line, make_operator
-from iqchannels.transfers import expire_offers
 
 
 class TestTransfers(IQCTestCase):

@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
 from iqchannels.channels import webhooks
-from iqchannels.signing import is_valid
+from iqchannels.flows import distribution
+from iqchannels.records.signing import is_valid
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

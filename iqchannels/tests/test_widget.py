@@ -8,10 +8,10 @@ import frappe
 from frappe.tests.test_api import make_request
 from frappe.utils import get_test_client
 
-from iqchannels import conversations
 from iqchannels.channels import widget
-from iqchannels.messages import post_operator_message
-from iqchannels.signing import sign
+from iqchannels.flows import lifecycle
+from iqchannels.flows.replies import post_operator_message
+from iqchannels.records.signing import sign
 from iqchannels.tests import sample_files
 from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, unique
 
@@ -325,13 +325,13 @@ class TestWidget(IQCTestCase):
 		self.assertEqual(frappe.db.get_value("IQC Message", reply.name, "delivery_status"), "Read")
 
 		# The operator reads the visitor's message: the visitor sees ✓✓.
-		conversations.unread_reset(conversation)
+		lifecycle.unread_reset(conversation)
 		frappe.db.commit()
 		mine = self.call("start", token=token)["messages"][0]
 		self.assertEqual(mine["delivery_status"], "Read")
 
 		self.assertEqual(self.post("rate", expect=409, token=token, rating=5).status_code, 409)
-		conversations.close(conversation, "Resolved", by=self.operator)
+		lifecycle.close(conversation, "Resolved", by=self.operator)
 		frappe.db.commit()
 		session = self.call("start", token=token)
 		self.assertEqual(session["to_rate"], conversation.name)

@@ -7,9 +7,9 @@ import zipfile
 
 import frappe
 
-from iqchannels import distribution
 from iqchannels.api import operator as api
-from iqchannels.messages import post_operator_message
+from iqchannels.flows import distribution
+from iqchannels.flows.replies import post_operator_message
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,

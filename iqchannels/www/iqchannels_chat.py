@@ -1,4 +1,4 @@
-"""The chat a website's visitors see, in an iframe that the embed script opens (see README.md)."""
+"""The chat a website's visitors see, in an iframe that the embed script opens (see README (layer: endpoints).md)."""
 
 import frappe
 from frappe.translate import get_translations_from_csv

@@ -1,4 +1,4 @@
-"""A sample shop page with the chat button, as a customer's website would show it."""
+"""A sample shop page with the chat button, as a customer's website would show it (layer: endpoints)."""
 
 import frappe
 

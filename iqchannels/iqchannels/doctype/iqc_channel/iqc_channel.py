@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from iqchannels.signing import new_secret
+from iqchannels.records.signing import new_secret
 
 
 class IQCChannel(Document):

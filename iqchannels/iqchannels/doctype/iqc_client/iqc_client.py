@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from iqchannels.exceptions import Conflict
+from iqchannels.records.exceptions import Conflict
 
 
 class IQCClient(Document):

@@ -19,7 +19,7 @@ class IQCLine(Document):
 				frappe.throw(_("Row {0} of the working hours ends before it starts.").format(row.idx))
 
 	def on_update(self):
-		from iqchannels import wakeups
+		from iqchannels.records import wakeups
 
 		# New members or a switch to automatic mode may let waiting conversations out.
 		wakeups.request(self.name)

@@ -5,12 +5,12 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from iqchannels.roles import OPERATOR
+from iqchannels.records.roles import OPERATOR
 
 
 class IQCOperator(Document):
 	def onload(self):
-		from iqchannels.operators import lines_of
+		from iqchannels.records.operators import lines_of
 
 		self.set_onload("lines", lines_of(self.name))
 
@@ -19,8 +19,8 @@ class IQCOperator(Document):
 			frappe.throw(_("{0} needs the {1} role to be an operator.").format(self.user, OPERATOR))
 
 	def on_update(self):
-		from iqchannels import wakeups
-		from iqchannels.operators import lines_of
+		from iqchannels.records import wakeups
+		from iqchannels.records.operators import lines_of
 
 		# More slots may let the operator's lines hand out waiting conversations.
 		if self.has_value_changed("slots") and self.status == "Active":

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from iqchannels.roles import is_supervisor
+from iqchannels.records.roles import is_supervisor
 
 
 class IQCQuickReply(Document):

@@ -2,7 +2,7 @@
 
 from frappe import _
 
-from iqchannels.reporting import Scope, conversations_by_day
+from iqchannels.views.reporting import Scope, conversations_by_day
 
 
 def execute(filters=None):

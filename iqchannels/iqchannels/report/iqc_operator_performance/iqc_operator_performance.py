@@ -2,7 +2,7 @@
 
 from frappe import _
 
-from iqchannels.reporting import Scope, operator_performance
+from iqchannels.views.reporting import Scope, operator_performance
 
 
 def execute(filters=None):

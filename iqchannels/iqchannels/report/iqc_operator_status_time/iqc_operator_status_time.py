@@ -2,7 +2,7 @@
 
 from frappe import _
 
-from iqchannels.reporting import STATUSES, Scope, status_time
+from iqchannels.views.reporting import STATUSES, Scope, status_time
 
 
 def execute(filters=None):

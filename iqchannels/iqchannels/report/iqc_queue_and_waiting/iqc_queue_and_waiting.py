@@ -3,7 +3,7 @@
 from frappe import _
 from frappe.utils import flt
 
-from iqchannels.reporting import Scope, waits
+from iqchannels.views.reporting import Scope, waits
 
 
 def execute(filters=None):

@@ -2,7 +2,7 @@
 
 from frappe import _
 
-from iqchannels.reporting import Scope, sla_by_line
+from iqchannels.views.reporting import Scope, sla_by_line
 
 
 def execute(filters=None):

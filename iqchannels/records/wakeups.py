@@ -1,4 +1,4 @@
-"""Waking a line's distribution: every trigger leads to a run that sees it, and a burst costs few runs.
+"""Waking a line's distribution (layer: records and infrastructure): every trigger leads to a run that sees it, and a burst costs few runs.
 
 Anything that can make an assignment possible (a new conversation, a close, a transfer, an operator
 turning Active, a line saved) calls `request(line)`. Once its transaction commits, the line is marked
@@ -20,7 +20,7 @@ this layer starts it.
 
 import frappe
 
-RUN = "iqchannels.distribution.run"
+RUN = "iqchannels.flows.distribution.run"
 QUEUE = "short"
 # A run enqueued this long ago and still not started may be lost (its worker died between taking it
 # and starting it) or stuck behind a long queue: the mark lapses and the next trigger enqueues another.

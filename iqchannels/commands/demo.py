@@ -1,26 +1,26 @@
-"""Demo data, so that a newcomer sees the product at work within minutes.
+"""Demo data, so that a newcomer sees the product at work within minutes (layer: endpoints).
 
 Idempotent: running it again tops up what is missing and lets the demo clients write once more.
 """
 
 import frappe
 
-from iqchannels import distribution
-from iqchannels.clients import client_for_identity
-from iqchannels.messages import receive_client_message
-from iqchannels.operators import change_status
-from iqchannels.roles import OPERATOR, SUPERVISOR
+from iqchannels.flows import distribution
+from iqchannels.flows.receiving import receive_client_message
+from iqchannels.flows.statuses import change_status
+from iqchannels.records.clients import client_for_identity
+from iqchannels.records.roles import OPERATOR, SUPERVISOR
 
 PASSWORD = "iqchannels-demo"
 LINE = "Demo Support"
 API_CHANNEL = "Demo Partner API"
 WIDGET_CHANNEL = "Demo Website Chat"
 OPERATORS = [
-	("anna.operator@iqchannels.demo", "Anna", "Operator"),
-	("boris.operator@iqchannels.demo", "Boris", "Operator"),
-	("vera.operator@iqchannels.demo", "Vera", "Operator"),
+	("anna.operator@iqchannels.commands.demo", "Anna", "Operator"),
+	("boris.operator@iqchannels.commands.demo", "Boris", "Operator"),
+	("vera.operator@iqchannels.commands.demo", "Vera", "Operator"),
 ]
-SUPERVISOR_USER = ("sofia.supervisor@iqchannels.demo", "Sofia", "Supervisor")
+SUPERVISOR_USER = ("sofia.supervisor@iqchannels.commands.demo", "Sofia", "Supervisor")
 CLIENTS = [
 	("crm-1001", "Ivan Petrov", "Hello! My card payment failed twice, what should I do?"),
 	("crm-1002", "Olena Kovalenko", "Добрий день! Як змінити номер телефону в профілі?"),

@@ -1,4 +1,4 @@
-"""Reading IQChannels Settings with the defaults that apply when a field is left empty."""
+"""Reading IQChannels Settings with the defaults that apply when a field is left empty (layer: records)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Who is who: the app's roles and the checks built on them."""
+"""Who is who (layer: records): the app's roles and the checks built on them."""
 
 import frappe
 

@@ -1,4 +1,4 @@
-"""Lines in the shell: which line a new conversation joins, and whether a line works now."""
+"""Lines in the shell (layer: records): which line a new conversation joins, and whether a line works now."""
 
 import frappe
 from frappe.utils import get_time

@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signatures shared by the inbound API, webhooks and the widget's identified clients."""
+"""HMAC-SHA256 signatures shared by the inbound API, webhooks and the widget's identified clients (layer: records and infrastructure)."""
 
 import hashlib
 import hmac

@@ -1,4 +1,4 @@
-"""Rate limits of the public endpoints, counted in Redis with the counter and its expiry set together.
+"""Rate limits of the public endpoints, counted in Redis with the counter and its expiry set together (layer: records and infrastructure).
 
 Frappe's `rate_limit` reads a counter, sets its expiry and increments it in separate steps: a counter
 that expires between them is made again by the increment, without an expiry, and locks its caller

@@ -1,4 +1,4 @@
-"""Distribution in the shell: load a line's state, let the engine plan, apply the plan safely.
+"""Distribution (layer: flows): load a line's state, let the engine plan, apply the plan safely.
 
 A line is distributed by one process at a time: `distribute_line` locks the line's row for the length
 of its transaction. Assignments are conditional writes, so a conversation taken meanwhile by hand is
@@ -11,19 +11,14 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from iqchannels import settings, wakeups
 from iqchannels.engine.model import DomainError
-from iqchannels.engine.routing import (
-	Assignment,
-	OperatorState,
-	QueuedConversation,
-	StickyPolicy,
-	ensure_can_take,
-	plan_assignments,
-)
+from iqchannels.engine.routing import Assignment, StickyPolicy, ensure_can_take, plan_assignments
 from iqchannels.engine.waiting import AnswerState, unanswered
-from iqchannels.lines import is_working_now
-from iqchannels.operators import full_name, line_members, operator_doc, slots_of
+from iqchannels.flows.lifecycle import assign, requeue
+from iqchannels.records import settings, wakeups
+from iqchannels.records.lines import is_working_now
+from iqchannels.records.operators import full_name, is_member, line_members, operator_doc, slots_of
+from iqchannels.records.queue import operator_states, queued_conversations
 
 MANUAL = "manual take"
 SUPERVISOR = "supervisor"
@@ -48,8 +43,6 @@ def distribute_line(line: str, leave_successor: bool = False) -> list:
 	"""Assign the line's queue in automatic mode. Returns the assignments made.
 
 	`leave_successor`: before writing anything, make sure another run follows (see wakeups)."""
-	from iqchannels.conversations import assign
-
 	state = lock_line(line)
 	if not state or state.mode != "Automatic" or not state.enabled:
 		return []
@@ -69,82 +62,8 @@ def distribute_line(line: str, leave_successor: bool = False) -> list:
 	return [a for a in plan if assign(a.conversation, a.operator, a)]
 
 
-def queued_conversations(line: str) -> list[QueuedConversation]:
-	"""The line's queue, with what sticky routing needs: each client's responsible operator and the
-	operator and close time of the client's last closed conversation."""
-	rows = frappe.get_all(
-		"IQC Conversation",
-		filters={"line": line, "status": "Queued"},
-		fields=["name", "priority", "queued_at", "client", "unanswered_by"],
-	)
-	clients = sorted({r.client for r in rows})
-	if not clients:
-		return []
-	responsible = {
-		str(name): operator
-		for name, operator in frappe.get_all(
-			"IQC Client",
-			filters={"name": ["in", clients]},
-			fields=["name", "responsible_operator"],
-			as_list=True,
-		)
-	}
-	previous = {}
-	for client, operator, closed_at in frappe.db.sql(
-		"""select client, operator, closed_at from `tabIQC Conversation`
-		where client in %(clients)s and status='Closed' and operator is not null
-		order by closed_at desc""",
-		{"clients": clients},
-	):
-		previous.setdefault(client, (operator, closed_at))
-	return [
-		QueuedConversation(
-			r.name,
-			r.priority,
-			r.queued_at,
-			*previous.get(r.client, (None, None)),
-			responsible_operator=responsible.get(r.client),
-			avoid_operator=r.unanswered_by,
-		)
-		for r in rows
-	]
-
-
-def operator_states(users: list[str], lock: bool = True) -> list[OperatorState]:
-	"""Statuses and loads of the operators, locked until the transaction ends.
-
-	Every path that gives an operator work locks the operator's row first, so an operator who is a
-	member of several lines is never filled past slots by two distributions at once, and a status
-	change waits for a running distribution (and then sees, and requeues, what it assigned).
-	Locking reads also see the latest committed loads, not the transaction's older snapshot.
-	"""
-	if not users:
-		return []
-	rows = frappe.db.sql(
-		f"""select name, status, slots, last_assigned_at from `tabIQC Operator`
-		where name in %(users)s order by name {"for update" if lock else ""}""",
-		{"users": users},
-		as_dict=True,
-	)
-	loads = dict(
-		frappe.db.sql(
-			f"""select operator, count(*) from `tabIQC Conversation`
-			where status='Open' and operator in %(users)s group by operator {"lock in share mode" if lock else ""}""",
-			{"users": users},
-		)
-	)
-	default = settings.number("default_slots")
-	return [
-		OperatorState(r.name, r.status, r.slots or default, loads.get(r.name, 0), r.last_assigned_at)
-		for r in rows
-	]
-
-
 def take(conversation, user: str) -> None:
 	"""An operator takes a queued conversation; of two at once, one wins, the other hears why."""
-	from iqchannels.conversations import assign
-	from iqchannels.operators import is_member
-
 	lock_line(conversation.line)
 	status = frappe.db.get_value("IQC Conversation", conversation.name, "status")
 	operator = operator_doc(user)
@@ -166,8 +85,6 @@ def sweep() -> None:
 def requeue_unanswered() -> list[str]:
 	"""Scheduler job: conversations whose operator did not answer within the line's no-answer timeout
 	go back to the queue and are offered to someone else."""
-	from iqchannels.conversations import requeue
-
 	now = now_datetime()
 	requeued = []
 	for line, minutes in frappe.get_all(

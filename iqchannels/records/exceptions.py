@@ -1,4 +1,4 @@
-"""HTTP-aware errors of the app and the bridge from the engine's DomainError to them."""
+"""HTTP-aware errors of the app and the bridge from the engine's DomainError to them (layer: records)."""
 
 import functools
 

@@ -1,4 +1,4 @@
-"""Files in conversations: only the allowed kinds, recognised by their content as well as their name,
+"""Files in conversations (layer: records): only the allowed kinds, recognised by their content as well as their name,
 kept private. Frappe attaches the file to the message that carries it and serves a private file only
 to those who may read that message, that is, those who may see its conversation."""
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import frappe
 
-from iqchannels import settings
-from iqchannels.exceptions import fail
+from iqchannels.records import settings
+from iqchannels.records.exceptions import fail
 
 PREVIEW_SIDE = 1600
 # extension -> (what the content must be, the message kind it makes)

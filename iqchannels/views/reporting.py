@@ -1,4 +1,4 @@
-"""The numbers behind the reports, read with aggregate SQL over the conversations and status logs.
+"""The numbers behind the reports, read with aggregate SQL over the conversations and status logs (layer: read models).
 
 Every report reads through `Scope`: the period (conversations opened in it), the filters a user chose,
 and who may see what: supervisors everyone's statistics, an operator only their own.
@@ -12,15 +12,15 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
 
-from iqchannels import roles, settings
 from iqchannels.engine.stats import (
 	WAIT_BUCKETS,
 	StatusChange,
 	percentile,
 	time_in_status,
 )
-from iqchannels.exceptions import fail
-from iqchannels.operators import full_name
+from iqchannels.records import roles, settings
+from iqchannels.records.exceptions import fail
+from iqchannels.records.operators import full_name
 
 FILTER_FIELDS = ("line", "operator", "channel", "category", "result")
 DEFAULT_DAYS = 30

@@ -1,8 +1,8 @@
-"""Client profiles: one profile per customer, joined by the identities the channels know them by."""
+"""Client profiles (layer: records): one profile per customer, joined by the identities the channels know them by."""
 
 import frappe
 
-from iqchannels.exceptions import fail
+from iqchannels.records.exceptions import fail
 
 # Profile fields a channel may fill in; it never overwrites what an operator already wrote.
 PROFILE_FIELDS = ("full_name", "email", "phone", "language")

@@ -1,14 +1,12 @@
-"""Writing messages into conversations and reading a client's history."""
-
-import re
+"""The message store (layer: records): writing messages into conversations, their delivery states,
+and reading a client's history as operators and as the client see it."""
 
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import realtime, settings
-from iqchannels.engine.lifecycle import ensure_not_closed, place_client_message
-from iqchannels.engine.messages import MessageStamp, clean_text, group_starts
-from iqchannels.operators import full_name
+from iqchannels.engine.messages import MessageStamp, group_starts
+from iqchannels.records import realtime
+from iqchannels.records.operators import full_name
 
 PREVIEW_LENGTH = 140
 MESSAGE_FIELDS = [
@@ -41,8 +39,6 @@ CLIENT_VISIBLE_FIELDS = [
 	"external_id",
 ]
 MAX_PAGE = 200
-# The widget's own message ids, stored made the visitor's own (see api.widget.scoped_local_id).
-WIDGET_LOCAL_ID = re.compile(r"^w[0-9a-f]{16}:(.+)$")
 # Delivery states only move forward: a late "delivered" never undoes "read".
 PROGRESS = {"Pending": 0, "Failed": 0, "Sent": 1, "Delivered": 2, "Read": 3}
 # What a client's side may report of a reply it received.
@@ -114,11 +110,6 @@ def add_message(
 			# For the notification of a hidden tab; notes stay inside the conversation.
 			preview=None if internal else text[:80],
 		)
-		from iqchannels.channels import widget
-
-		# The client's view of the message is made only for a website visitor, who is sent it.
-		if not internal and widget.is_widget_channel(conversation.channel):
-			widget.publish_to_visitor(conversation, "message-created", {"message": client_view(message)})
 	return message
 
 
@@ -127,9 +118,10 @@ def client_view(message) -> dict:
 	row = frappe._dict({field: message.get(field) for field in CLIENT_VISIBLE_FIELDS})
 	row.conversation = int(row.conversation)
 	row.author_name = full_name(row.pop("author")).split(" ")[0] if row.author else None
-	# The widget matches its own messages by the id it gave them; a partner's ids stay its own.
-	scoped = WIDGET_LOCAL_ID.match(row.pop("external_id") or "")
-	row.local_id = scoped.group(1) if scoped else None
+	# The channel's own id of the message stays the channel's: a channel that shows it to the client
+	# fills `local_id` in its own view (see channels.widget.visitor_view).
+	row.pop("external_id")
+	row.local_id = None
 	return row
 
 
@@ -144,53 +136,6 @@ def add_system_message(conversation, text: str):
 	return add_message(conversation, "System", text, internal=True)
 
 
-def receive_client_message(
-	channel, client: str, text, external_id: str | None = None, upload: tuple | None = None
-):
-	"""A client wrote (`upload`: sent a file, see files.checked): store the message in the open
-	conversation, opening one if none is.
-
-	Returns (message, created). A retry with an `external_id` already stored returns the stored
-	message and writes nothing, also when the copies arrive at once: each waits for the one before.
-	"""
-	from iqchannels import files
-	from iqchannels.conversations import open_conversation
-
-	text = clean_text(text, settings.number("max_message_length"))
-	# Link columns to numbered documents are strings: compare them with strings to use their indexes.
-	client = str(client)
-	if stored := stored_client_message(channel.name, external_id):
-		return stored, False
-	# One client's messages are placed one at a time, so two at once never open two conversations or
-	# store one message twice. The client's row lock opens a fresh transaction (what came before, a
-	# profile made for a first message, is committed), so once it is held every read sees what the
-	# copy before this one committed; in the transaction the request began with, it would not.
-	frappe.db.commit()
-	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", client)
-	if stored := stored_client_message(channel.name, external_id):
-		return stored, False
-	profile = frappe.db.get_value(
-		"IQC Client", client, ["name", "full_name", "vip", "blocked", "client_type", "language"], as_dict=True
-	)
-	open_name = frappe.db.get_value(
-		"IQC Conversation", {"client": client, "channel": channel.name, "status": ["!=", "Closed"]}, "name"
-	)
-	decision = place_client_message(open_name, bool(profile.blocked))
-	if decision.opens_conversation:
-		conversation = open_conversation(profile, channel, text)
-	else:
-		conversation = frappe.get_doc("IQC Conversation", decision.conversation)
-	message = add_message(
-		conversation,
-		"Client",
-		text,
-		external_id=external_id,
-		delivery_status="Delivered",
-		file=files.store(upload) if upload else None,
-	)
-	return message, True
-
-
 def stored_client_message(channel: str, external_id: str | None):
 	if not external_id:
 		return None
@@ -198,35 +143,6 @@ def stored_client_message(channel: str, external_id: str | None):
 		"IQC Message", {"channel": channel, "author_type": "Client", "external_id": external_id}, "name"
 	)
 	return frappe.get_doc("IQC Message", name) if name else None
-
-
-def post_operator_message(conversation, user: str, text, internal: bool = False, file: tuple | None = None):
-	"""An operator's reply or note, or (`file` = (name, content)) a file. Replies to API channels wait
-	for webhook delivery."""
-	from iqchannels import files
-	from iqchannels.channels import webhooks
-
-	ensure_not_closed(conversation.status)
-	stored = None
-	if file:
-		text = clean_text(file[0], settings.number("max_message_length"))
-		stored = files.store(files.checked(*file))
-	else:
-		text = clean_text(text, settings.number("max_message_length"))
-	# A reply to a partner's channel waits for its webhook; without one the partner reads the history.
-	pending = not internal and webhooks.wants_delivery(conversation.channel)
-	message = add_message(
-		conversation,
-		"Operator",
-		text,
-		author=user,
-		internal=internal,
-		delivery_status="Pending" if pending else "Sent",
-		file=stored,
-	)
-	if pending:
-		webhooks.schedule(message.name)
-	return message
 
 
 def client_history(client: str, before: int | None = None, limit: int = 50) -> dict:
@@ -244,11 +160,14 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
 
 
-def client_visible_history(client: str, channel: str, before: int | None = None, limit: int = 50) -> dict:
-	"""What the client sees on a channel: their messages and the replies, never notes or system remarks."""
+def client_visible_history(
+	client: str, channel: str, before: int | None = None, limit: int = 50, view=None
+) -> dict:
+	"""What the client sees on a channel: their messages and the replies, never notes or system remarks;
+	each row as `view` (by default `client_view`) makes it."""
 	filters = {"client": str(client), "channel": channel, "internal": 0}
 	rows, has_more = history_page(filters, CLIENT_VISIBLE_FIELDS, before, limit)
-	rows = [client_view(row) for row in rows]
+	rows = [(view or client_view)(row) for row in rows]
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
 
 

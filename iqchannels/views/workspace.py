@@ -1,4 +1,4 @@
-"""What the operator workspace shows besides the inbox and the history: its start-up data, a
+"""What the operator workspace shows besides the inbox and the history (layer: read models): its start-up data, a
 conversation's details with the client card, the unread counters and the targets of a transfer."""
 
 from datetime import timedelta
@@ -6,10 +6,10 @@ from datetime import timedelta
 import frappe
 from frappe.utils import cint, now_datetime
 
-from iqchannels import roles, settings
-from iqchannels.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
-from iqchannels.permissions import is_collaborator
-from iqchannels.transfers import collaborators
+from iqchannels.records import roles, settings
+from iqchannels.records.conversations import collaborators
+from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
+from iqchannels.records.permissions import is_collaborator
 
 STATUSES = ["Active", "Away", "Break", "Offline"]
 MUTE_DEFAULT = "iqc_notifications_muted"

@@ -1,4 +1,4 @@
-"""The conversation lifecycle in the shell: open, queue, assign, requeue, close, spam.
+"""The conversation lifecycle (layer: flows, the lowest of them): open, queue, assign, requeue, close, spam.
 
 The engine decides; these functions load what it needs, write its decisions and announce them.
 Conditional updates (`... where status = 'Queued'`) make assignment and requeue safe when two workers
@@ -9,14 +9,15 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
-from iqchannels import realtime, settings, wakeups
-from iqchannels.channels import widget
+from iqchannels.channels.registry import adapter_of
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.engine.routing import Assignment
-from iqchannels.exceptions import fail
-from iqchannels.lines import is_working_now, line_for
-from iqchannels.messages import add_message, add_system_message, fast_insert
-from iqchannels.operators import full_name
+from iqchannels.records import realtime, settings, wakeups
+from iqchannels.records.exceptions import fail
+from iqchannels.records.lines import is_working_now, line_for
+from iqchannels.records.messages import add_message, add_system_message, fast_insert
+from iqchannels.records.operators import full_name
+from iqchannels.records.queue import all_busy_text
 
 SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
@@ -50,18 +51,34 @@ def open_conversation(client, channel, text: str = ""):
 		add_system_message(conversation, _("Routed to line {0} by rule {1}").format(line.name, choice.rule))
 	if not is_working_now(line.name, now):
 		if off_hours := settings.autoreply(channel, "off_hours_text"):
-			add_message(conversation, "Bot", off_hours)
+			say(conversation, "Bot", off_hours)
 	else:
 		if greeting := settings.autoreply(channel, "greeting_text"):
-			add_message(conversation, "Bot", greeting)
+			say(conversation, "Bot", greeting)
 		if template := settings.autoreply(channel, "all_busy_text"):
-			from iqchannels.queue_info import all_busy_text
-
 			if busy := all_busy_text(conversation, template):
-				add_message(conversation, "Bot", busy)
+				say(conversation, "Bot", busy)
 	realtime.publish_conversation("conversation-queued", conversation)
 	wakeups.request(line.name)
 	return conversation
+
+
+def say(conversation, author_type: str, text: str, **fields):
+	"""Store a message in the conversation and, unless it is internal, bring it to the client through
+	the conversation's channel."""
+	message = add_message(conversation, author_type, text, **fields)
+	if not fields.get("internal"):
+		adapter_of(conversation.channel).deliver(conversation, message)
+	return message
+
+
+def typing(conversation, who: str, typing: bool, user: str | None = None) -> None:
+	"""Someone is typing in the conversation: its operators hear it, and the client when an operator types."""
+	realtime.publish_typing(conversation, who, typing, user)
+	if who == "operator":
+		adapter_of(conversation.channel).notify(
+			conversation, "typing", {"conversation": conversation.name, "typing": typing}
+		)
 
 
 def assign(
@@ -184,12 +201,12 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
 	if not spam:
 		if closing := settings.autoreply(channel, "closing_text"):
-			add_message(conversation, "Bot", closing)
+			say(conversation, "Bot", closing)
 		if csat := settings.autoreply(channel, "csat_text"):
-			add_message(conversation, "Bot", csat)
+			say(conversation, "Bot", csat)
 	# Closed from the queue (spam, silence): the line's members see it leave.
 	realtime.publish_conversation("conversation-closed", conversation, to_line=not held_slot, result=result)
-	widget.publish_to_visitor(
+	adapter_of(conversation.channel).notify(
 		conversation,
 		"conversation-closed",
 		{"conversation": conversation.name, "rate": rating_requested(conversation)},
@@ -230,7 +247,7 @@ def auto_close_silent() -> list[str]:
 	for name in due:
 		conversation = frappe.get_doc("IQC Conversation", name)
 		if text:
-			add_message(conversation, "Bot", text)
+			say(conversation, "Bot", text)
 		close(conversation, result)
 	return due
 
@@ -246,7 +263,9 @@ def unread_reset(conversation) -> int:
 	count = frappe.db._cursor.rowcount
 	frappe.db.set_value("IQC Conversation", conversation.name, "unread_count", 0, update_modified=False)
 	if count:
-		widget.publish_to_visitor(conversation, "messages-read", {"conversation": conversation.name})
+		adapter_of(conversation.channel).notify(
+			conversation, "messages-read", {"conversation": conversation.name}
+		)
 	return cint(count)
 
 

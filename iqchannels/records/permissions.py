@@ -1,4 +1,4 @@
-"""Row-level access: operators see their own conversations and the queues of their lines.
+"""Row-level access (layer: records): operators see their own conversations and the queues of their lines.
 
 Wired in hooks.py as `has_permission` and `permission_query_conditions`, so the desk's list views,
 Report Builder and `frappe.get_list` in the APIs all apply the same rule.
@@ -6,8 +6,8 @@ Report Builder and `frappe.get_list` in the APIs all apply the same rule.
 
 import frappe
 
-from iqchannels import roles
-from iqchannels.operators import lines_of
+from iqchannels.records import roles
+from iqchannels.records.operators import lines_of
 
 
 def conversation_condition(user: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The one place that publishes realtime events.
+"""The one place that publishes realtime events (layer: records and infrastructure).
 
 Always after commit, so nobody hears of a change that was rolled back, and never to the whole site:
 to the rooms of the users a conversation or operator concerns, to a line's room (its members) and to
@@ -10,6 +10,8 @@ clients reload details through permission-checked APIs.
 from collections.abc import Iterable
 
 import frappe
+
+from iqchannels.records.conversations import collaborators
 
 
 def publish(event: str, payload: dict, users: Iterable[str]) -> None:
@@ -37,8 +39,6 @@ def publish_to_line(event: str, payload: dict, line: str) -> None:
 def conversation_audience(conversation) -> set[str]:
 	"""The people a conversation concerns by name: its operator and collaborators. Supervisors hear
 	of every conversation in their room; a queued one's line members in the line's room."""
-	from iqchannels.transfers import collaborators
-
 	audience = set(collaborators(conversation.name))
 	if conversation.operator:
 		audience.add(conversation.operator)
@@ -64,13 +64,9 @@ def publish_conversation(
 
 
 def publish_typing(conversation, who: str, typing: bool, user: str | None = None) -> None:
-	"""Someone is typing in a conversation. Never to the typist."""
+	"""Someone is typing in a conversation: the operators' side hears it, never the typist."""
 	payload = {"conversation": conversation.name, "who": who, "user": user, "typing": typing}
 	publish("typing", payload, conversation_audience(conversation) - {user})
 	publish_to_supervisors("typing", payload)
 	if conversation.status == "Queued" and conversation.line:
 		publish_to_line("typing", payload, conversation.line)
-	if who == "operator":
-		from iqchannels.channels.widget import publish_to_visitor
-
-		publish_to_visitor(conversation, "typing", {"conversation": conversation.name, "typing": typing})

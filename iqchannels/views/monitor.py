@@ -1,4 +1,4 @@
-"""The live floor for supervisors: operators, lines and the conversations in progress, read in a few
+"""The live floor for supervisors (layer: read models): operators, lines and the conversations in progress, read in a few
 aggregate queries so that the page stays quick with hundreds of operators online."""
 
 from collections import defaultdict
@@ -7,9 +7,9 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from iqchannels import settings
 from iqchannels.engine.stats import sla_met
-from iqchannels.reporting import default_target, first_response_targets
+from iqchannels.records import settings
+from iqchannels.views.reporting import default_target, first_response_targets
 
 CONVERSATION_FIELDS = """name, client_name, channel, line, status, operator, priority, opened_at, queued_at,
 	assigned_at, first_response_at, last_client_message_at, last_operator_message_at"""

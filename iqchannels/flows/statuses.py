@@ -1,59 +1,18 @@
-"""Operators in the shell: their records, lines, load and status changes."""
+"""Operators' statuses (layer: flows): a change decided by the engine, logged, with the held
+conversations returned to the queue and the lines woken up when it frees capacity; and the presence
+sweep that moves silent operators Offline."""
 
 from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import cint, now_datetime
+from frappe.utils import now_datetime
 
-from iqchannels import realtime, roles, settings, wakeups
 from iqchannels.engine.model import OfflinePolicy
 from iqchannels.engine.statuses import plan_status_change
-
-
-def operator_doc(user: str):
-	"""The operator record of a user, made on first use for anyone with the operator role."""
-	if frappe.db.exists("IQC Operator", user):
-		return frappe.get_doc("IQC Operator", user)
-	if not roles.is_operator(user):
-		frappe.throw(_("{0} is not an operator.").format(user), frappe.PermissionError)
-	doc = frappe.get_doc({"doctype": "IQC Operator", "user": user, "status": "Offline"})
-	doc.insert(ignore_permissions=True)
-	return doc
-
-
-def slots_of(operator) -> int:
-	return cint(operator.slots) or settings.number("default_slots")
-
-
-def lines_of(user: str) -> list[str]:
-	return frappe.get_all(
-		"IQC Line Member",
-		filters={"operator": user, "parenttype": "IQC Line"},
-		pluck="parent",
-		order_by="parent",
-	)
-
-
-def line_members(line: str) -> list[str]:
-	return frappe.get_all(
-		"IQC Line Member", filters={"parent": line, "parenttype": "IQC Line"}, pluck="operator"
-	)
-
-
-def is_member(user: str, line: str) -> bool:
-	return bool(
-		frappe.db.exists("IQC Line Member", {"parent": line, "parenttype": "IQC Line", "operator": user})
-	)
-
-
-def held_conversations(user: str, lock: bool = False) -> list[str]:
-	"""The operator's open conversations; with `lock`, the latest committed ones, locked."""
-	return frappe.db.sql_list(
-		f"""select name from `tabIQC Conversation` where operator=%s and status='Open'
-		order by name {"for update" if lock else ""}""",
-		user,
-	)
+from iqchannels.flows.lifecycle import requeue
+from iqchannels.records import realtime, settings, wakeups
+from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc
 
 
 def change_status(user: str, status: str, automatic: bool = False, reason: str | None = None):
@@ -62,7 +21,6 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 	An automatic change (the workspace went away) always returns held conversations to the queue:
 	nobody is there to close them.
 	"""
-	from iqchannels import conversations
 
 	operator = operator_doc(user)
 	# Serialize with distribution, which locks the operators it hands work to; the locking read also
@@ -101,7 +59,7 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 	if change.requeue_held:
 		why = _("{0} went {1}").format(full_name(user), _(change.new))
 		for name in held:
-			conversations.requeue(name, why)
+			requeue(name, why)
 	if change.frees_capacity:
 		for line in lines_of(user):
 			wakeups.request(line)
@@ -110,16 +68,6 @@ def change_status(user: str, status: str, automatic: bool = False, reason: str |
 	realtime.publish("operator-status-changed", change_payload, [user])
 	realtime.publish_to_supervisors("operator-status-changed", change_payload)
 	return operator
-
-
-def full_name(user: str | None) -> str:
-	if not user:
-		return ""
-	return frappe.utils.get_fullname(user)
-
-
-def mark_seen(user: str) -> None:
-	frappe.db.set_value("IQC Operator", user, "last_seen_at", now_datetime(), update_modified=False)
 
 
 def offline_absent() -> list[str]:

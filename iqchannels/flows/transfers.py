@@ -1,4 +1,4 @@
-"""Transfers and collaboration: handing a conversation to an operator (who must accept in time) or to
+"""Transfers and collaboration (layer: flows): handing a conversation to an operator (who must accept in time) or to
 another line, and inviting collaborators who write beside the owner."""
 
 from datetime import timedelta
@@ -7,14 +7,15 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from iqchannels import realtime, settings, wakeups
-from iqchannels.conversations import assign
 from iqchannels.engine.lifecycle import queue_priority
 from iqchannels.engine.routing import Assignment
-from iqchannels.exceptions import fail
-from iqchannels.messages import add_system_message
-from iqchannels.operators import full_name, held_conversations, operator_doc, slots_of
-from iqchannels.roles import is_operator
+from iqchannels.flows.lifecycle import assign
+from iqchannels.records import realtime, settings, wakeups
+from iqchannels.records.conversations import collaborators
+from iqchannels.records.exceptions import fail
+from iqchannels.records.messages import add_system_message
+from iqchannels.records.operators import full_name, held_conversations, operator_doc, slots_of
+from iqchannels.records.roles import is_operator
 
 TRANSFER = "transfer"
 
@@ -194,12 +195,3 @@ def invite(conversation, by: str, user: str):
 	).db_insert()
 	add_system_message(conversation, _("{0} invited {1}").format(full_name(by), full_name(user)))
 	realtime.publish_conversation("collaborator-invited", conversation, also_to=[user], collaborator=user)
-
-
-def collaborators(conversation: str | int) -> list[str]:
-	# Plain SQL: asked for every event about the conversation, and the query builder costs more here.
-	return frappe.db.sql_list(
-		"""select user from `tabIQC Conversation Collaborator`
-		where parent=%s and parenttype='IQC Conversation' order by idx""",
-		str(conversation),
-	)

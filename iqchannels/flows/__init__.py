@@ -1,0 +1,1 @@
+"""Flows: what happens to conversations, messages and operators, above records and channels."""

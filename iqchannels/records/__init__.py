@@ -1,0 +1,1 @@
+"""Records and infrastructure: the layer above the engine (see README, "How it is built")."""

@@ -1,0 +1,131 @@
+"""A line's queue and its operators as the engine sees them, and what a waiting client can be told:
+their place in the queue and an estimated wait (layer: records). Read by distribution, which plans
+from them, and by the conversation lifecycle, whose all-busy autoreply tells the client both."""
+
+from datetime import timedelta
+
+import frappe
+from frappe import _
+
+from iqchannels.engine.routing import OperatorState, QueuedConversation
+from iqchannels.engine.waiting import estimated_wait, queue_position
+from iqchannels.records import settings
+from iqchannels.records.operators import line_members
+
+RECENT_HANDLED = 50
+
+
+def queued_conversations(line: str) -> list[QueuedConversation]:
+	"""The line's queue, with what sticky routing needs: each client's responsible operator and the
+	operator and close time of the client's last closed conversation."""
+	rows = frappe.get_all(
+		"IQC Conversation",
+		filters={"line": line, "status": "Queued"},
+		fields=["name", "priority", "queued_at", "client", "unanswered_by"],
+	)
+	clients = sorted({r.client for r in rows})
+	if not clients:
+		return []
+	responsible = {
+		str(name): operator
+		for name, operator in frappe.get_all(
+			"IQC Client",
+			filters={"name": ["in", clients]},
+			fields=["name", "responsible_operator"],
+			as_list=True,
+		)
+	}
+	previous = {}
+	for client, operator, closed_at in frappe.db.sql(
+		"""select client, operator, closed_at from `tabIQC Conversation`
+		where client in %(clients)s and status='Closed' and operator is not null
+		order by closed_at desc""",
+		{"clients": clients},
+	):
+		previous.setdefault(client, (operator, closed_at))
+	return [
+		QueuedConversation(
+			r.name,
+			r.priority,
+			r.queued_at,
+			*previous.get(r.client, (None, None)),
+			responsible_operator=responsible.get(r.client),
+			avoid_operator=r.unanswered_by,
+		)
+		for r in rows
+	]
+
+
+def operator_states(users: list[str], lock: bool = True) -> list[OperatorState]:
+	"""Statuses and loads of the operators, locked until the transaction ends.
+
+	Every path that gives an operator work locks the operator's row first, so an operator who is a
+	member of several lines is never filled past slots by two distributions at once, and a status
+	change waits for a running distribution (and then sees, and requeues, what it assigned).
+	Locking reads also see the latest committed loads, not the transaction's older snapshot.
+	"""
+	if not users:
+		return []
+	rows = frappe.db.sql(
+		f"""select name, status, slots, last_assigned_at from `tabIQC Operator`
+		where name in %(users)s order by name {"for update" if lock else ""}""",
+		{"users": users},
+		as_dict=True,
+	)
+	loads = dict(
+		frappe.db.sql(
+			f"""select operator, count(*) from `tabIQC Conversation`
+			where status='Open' and operator in %(users)s group by operator {"lock in share mode" if lock else ""}""",
+			{"users": users},
+		)
+	)
+	default = settings.number("default_slots")
+	return [
+		OperatorState(r.name, r.status, r.slots or default, loads.get(r.name, 0), r.last_assigned_at)
+		for r in rows
+	]
+
+
+def position_and_wait(conversation) -> dict | None:
+	"""None unless the conversation is queued."""
+	if conversation.status != "Queued":
+		return None
+	queue = queued_conversations(conversation.line)
+	position = queue_position(queue, conversation.name)
+	if position is None:
+		return None
+	free, parallel = capacity(conversation.line)
+	wait = estimated_wait(position, free, parallel, recent_handling_times(conversation.line))
+	return {"position": position, "estimated_wait_seconds": int(wait.total_seconds())}
+
+
+def capacity(line: str) -> tuple[int, int]:
+	"""Free slots of the line's Active operators, and all their slots."""
+	# Telling a client where they stand must never wait for, or block, a running distribution.
+	operators = operator_states(line_members(line), lock=False)
+	active = [op for op in operators if op.status == "Active"]
+	return sum(max(op.slots - op.load, 0) for op in active), sum(op.slots for op in active)
+
+
+def all_busy_text(conversation, template: str) -> str | None:
+	"""The all-busy autoreply with the client's place and wait filled in, if nobody can answer now."""
+	free, _parallel = capacity(conversation.line)
+	if free:
+		return None
+	info = position_and_wait(conversation)
+	if not info:
+		return None
+	minutes = max(1, round(info["estimated_wait_seconds"] / 60))
+	return template.replace("{position}", str(info["position"])).replace(
+		"{wait}", _("{0} min").format(minutes)
+	)
+
+
+def recent_handling_times(line: str) -> list[timedelta]:
+	rows = frappe.db.sql(
+		"""select timestampdiff(second, assigned_at, closed_at) from `tabIQC Conversation`
+		where line=%s and status='Closed' and assigned_at is not null and closed_at is not null
+		order by closed_at desc limit %s""",
+		(line, RECENT_HANDLED),
+	)
+	return [timedelta(seconds=seconds) for (seconds,) in rows if seconds is not None and seconds >= 0]
