@@ -51,4 +51,4 @@ def count(name: str, seconds: int) -> int:
 
 
 def counter_key(name: str) -> str:
-	return frappe.cache.make_key(f"iqchannels:rate:{name}")
+	return frappe.cache.make_key(f"rl:{name}")

@@ -34,6 +34,8 @@ class TestLifecycle(IQCTestCase):
 
 	def test_a_client_message_opens_a_queued_conversation_and_the_next_one_joins_it(self):
 		first = client_writes(self.channel, "c-1", "My card is blocked")
+		# Asked once this transaction commits; the next message's own transaction then wakes the line.
+		self.assertIn(self.line, wakeups.pending_lines())
 		second = client_writes(self.channel, "c-1", "Please help")
 		self.assertEqual(first.conversation, second.conversation)
 		conversation = frappe.get_doc("IQC Conversation", first.conversation)
@@ -49,7 +51,6 @@ class TestLifecycle(IQCTestCase):
 		)
 		self.assertEqual(len(system), 1)
 		self.assertIn(f"#{conversation.name}", system[0])
-		self.assertIn(self.line, wakeups.pending_lines())
 
 	def test_the_whole_life_through_the_operator_api(self):
 		conversation = client_writes(self.channel, "c-2", "Where is my parcel?").conversation

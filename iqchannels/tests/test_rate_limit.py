@@ -33,17 +33,25 @@ class TestRateLimit(FrappeTestCase):
 		key = counter_key(name)
 		deadline = time.monotonic() + 3.5
 		seen_ttls, errors = set(), []
+		site, sites_path = frappe.local.site, frappe.local.sites_path
 
 		def hammer():
+			frappe.init(site=site, sites_path=sites_path)  # each thread is a request of its own
 			try:
 				while time.monotonic() < deadline:
 					count(name, 1)
 			except Exception as error:
 				errors.append(error)
+			finally:
+				frappe.destroy()
 
 		def watch():
-			while time.monotonic() < deadline:
-				seen_ttls.add(frappe.cache.ttl(key))
+			frappe.init(site=site, sites_path=sites_path)
+			try:
+				while time.monotonic() < deadline:
+					seen_ttls.add(frappe.cache.ttl(key))
+			finally:
+				frappe.destroy()
 
 		threads = [threading.Thread(target=hammer) for _ in range(4)] + [threading.Thread(target=watch)]
 		for thread in threads:
