@@ -52,6 +52,16 @@ def setup_floor(operators: int, slots: int, status: str = "Active", first_name: 
 	return line, channel.name, secret, users
 
 
+def settle(timeout: float = 30) -> None:
+	"""Wait until the site's workers have nothing queued or running: the desk's own jobs for the users
+	a setup just made (a contact each, a gravatar lookup) would otherwise hold up what a test times."""
+	from frappe.utils.background_jobs import get_queue
+
+	queues = [get_queue(name) for name in ("short", "default")]
+	busy = lambda: any(q.count or q.started_job_registry.count for q in queues)  # noqa: E731
+	wait_until(lambda: not busy(), timeout)
+
+
 def post(path: str, body: dict, secret: str, session=requests) -> requests.Response:
 	raw = json.dumps(body).encode()
 	signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()

@@ -156,6 +156,7 @@ def burst(tag: str, clients: int = 30, at_a_time: int = 6, operators: int = 3, s
 	through a partner's API. Returns the seconds from each message to its assignment, once all are
 	assigned (or after a timeout: then fewer are returned), and the operators' loads."""
 	line, channel, secret, users = live.setup_floor(operators, slots, first_name=tag)
+	live.settle()
 	with ThreadPoolExecutor(at_a_time) as pool:
 		list(pool.map(lambda i: write(channel, secret, live_id(f"{tag}-{i}")), range(clients)))
 	live.wait_until(lambda: all_open(line, clients), BOUND + 3)

@@ -24,12 +24,23 @@ MANUAL = "manual take"
 SUPERVISOR = "supervisor"
 
 
+# Passes one job makes before it leaves the next run to the queue, where other lines' runs take turns.
+MAX_PASSES = 20
+
+
 def run(line: str) -> list:
-	"""The background job that distributes a line (enqueued by `wakeups`)."""
+	"""The background job that distributes a line (enqueued by `wakeups`). While another run of the
+	line is asked for during a pass, the job makes that run itself (see `wakeups.claim`)."""
 	wakeups.started(line)
-	# A fresh transaction, so that the queue is read as it is now, after every trigger that asked.
-	frappe.db.commit()
-	return distribute_line(line, leave_successor=True)
+	assigned, passes = [], 0
+	while True:
+		# A fresh transaction, so that the queue is read as it is now, after every trigger that asked.
+		frappe.db.commit()
+		assigned += distribute_line(line, leave_successor=True)
+		frappe.db.commit()
+		passes += 1
+		if passes == MAX_PASSES or not wakeups.claim(line):
+			return assigned
 
 
 def lock_line(line: str) -> dict:

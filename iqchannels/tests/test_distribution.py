@@ -1,10 +1,13 @@
 """Distribution on a real site: sticky routing, the assignment log, supervisor overrides."""
 
 import frappe
+from frappe.utils.background_jobs import get_queue
+from rq.job import Job
 
 from iqchannels.api import operator as api
 from iqchannels.api import supervisor
 from iqchannels.flows import distribution
+from iqchannels.records import wakeups
 from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,
@@ -93,3 +96,37 @@ class TestDistribution(IQCTestCase):
 		)
 		self.assertRefused(409, supervisor.requeue, moved)
 		self.assertRefused(404, supervisor.assign, "123456789", self.ann)
+
+
+class TestWakeups(IQCTestCase):
+	"""The queue side of waking a line; the runs themselves are timed on a running site (e2e)."""
+
+	def setUp(self):
+		super().setUp()
+		self.line = make_line([make_operator(first_name="Wes")])
+		self.queue = get_queue(wakeups.QUEUE)
+
+	def waiting_runs(self):
+		return [
+			job_id
+			for job_id in self.queue.job_ids
+			if Job.fetch(job_id, self.queue.connection).kwargs.get("kwargs", {}).get("line") == self.line
+		]
+
+	def test_a_line_has_one_run_waiting_however_often_it_is_woken(self):
+		self.assertTrue(wakeups.wake(self.line))
+		self.assertFalse(wakeups.wake(self.line))
+		self.assertEqual(len(self.waiting_runs()), 1)
+		wakeups.started(self.line)  # once a run has started, a trigger needs the next one
+		self.assertTrue(wakeups.wake(self.line))
+		self.assertEqual(len(self.waiting_runs()), 2)
+
+	def test_a_run_that_claims_the_waiting_run_takes_it_out_of_the_queue(self):
+		self.assertFalse(wakeups.claim(self.line))
+		wakeups.wake(self.line)
+		[waiting] = self.waiting_runs()
+		self.assertTrue(wakeups.claim(self.line))
+		self.assertEqual(self.waiting_runs(), [])
+		self.assertFalse(Job.exists(waiting, connection=self.queue.connection))
+		self.assertFalse(wakeups.claim(self.line))
+		self.assertTrue(wakeups.wake(self.line), "after a claim, the next trigger enqueues a run again")
