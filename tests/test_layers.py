@@ -13,7 +13,10 @@ LAYERS = [
 	("channels", ["channels/"]),
 	("flows", ["flows/"]),
 	("read models", ["views/"]),
-	("endpoints", ["api/", "www/", "commands/", "iqchannels/report/", "iqchannels/page/", "hooks.py", "install.py"]),
+	(
+		"endpoints",
+		["api/", "www/", "commands/", "iqchannels/report/", "iqchannels/page/", "hooks.py", "install.py"],
+	),
 ]
 LEFT_OUT = ("tests/", "patches/", "__init__.py")
 
