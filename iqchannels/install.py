@@ -1,7 +1,9 @@
-"""Setting up a site (layer: endpoints: the app's setup hooks): roles, the close results the product relies on, and settings defaults."""
+"""Setting up a site (layer: endpoints: the app's setup hooks): roles, the close results the product relies on, settings
+defaults, the default ticket types and the tickets' Kanban board."""
 
 import frappe
 
+from iqchannels.engine.tickets import TicketStatus
 from iqchannels.records.roles import ALL_ROLES
 
 STANDARD_RESULTS = {
@@ -11,16 +13,38 @@ STANDARD_RESULTS = {
 	"Client silent": "Closed automatically after the client stopped answering.",
 }
 
+# Name: (hours to resolve a Medium ticket, description).
+DEFAULT_TICKET_TYPES = {
+	"Question": (24, "The client asked something that needs looking into."),
+	"Incident": (8, "Something does not work for the client."),
+	"Request": (72, "The client asks for something to be done."),
+}
+TICKET_BOARD = "IQC Tickets"
+# The board's columns, in the order of the statuses, with their colours.
+BOARD_COLUMNS = {
+	TicketStatus.OPEN: "Blue",
+	TicketStatus.IN_PROGRESS: "Orange",
+	TicketStatus.WAITING: "Yellow",
+	TicketStatus.POSTPONED: "Gray",
+	TicketStatus.RESOLVED: "Green",
+	TicketStatus.CLOSED: "Cyan",
+}
+BOARD_FIELDS = ["client_name", "priority", "assignee", "due_by"]
+
 
 def after_install():
 	ensure_roles()
 	ensure_results()
 	ensure_settings()
+	ensure_ticket_types()
+	ensure_ticket_board()
 
 
 def after_migrate():
 	ensure_roles()
 	ensure_results()
+	ensure_ticket_types()
+	ensure_ticket_board()
 
 
 def ensure_roles():
@@ -44,3 +68,41 @@ def ensure_settings():
 	if not settings.auto_close_result:
 		settings.auto_close_result = "Client silent"
 	settings.save(ignore_permissions=True)
+
+
+def ensure_ticket_types():
+	"""The default types, only on a site that has none: types an administrator removed stay removed."""
+	if frappe.db.count("IQC Ticket Type"):
+		return
+	for name, (hours, description) in DEFAULT_TICKET_TYPES.items():
+		frappe.get_doc(
+			{
+				"doctype": "IQC Ticket Type",
+				"type_name": name,
+				"enabled": 1,
+				"resolution_hours": hours,
+				"description": description,
+			}
+		).insert(ignore_permissions=True)
+
+
+def ensure_ticket_board():
+	"""A public Kanban board of the tickets by status; moving a card changes the ticket's status through
+	the ticket's own validation, so the board keeps to the same rules as the workspace."""
+	if frappe.db.exists("Kanban Board", TICKET_BOARD):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Kanban Board",
+			"kanban_board_name": TICKET_BOARD,
+			"reference_doctype": "IQC Ticket",
+			"field_name": "status",
+			"private": 0,
+			"show_labels": 1,
+			"fields": frappe.as_json(BOARD_FIELDS),
+			"columns": [
+				{"column_name": str(status), "status": "Active", "indicator": colour}
+				for status, colour in BOARD_COLUMNS.items()
+			],
+		}
+	).insert(ignore_permissions=True)
