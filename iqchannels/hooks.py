@@ -17,6 +17,7 @@ has_permission = {
 	"IQC Quick Reply": "iqchannels.records.permissions.quick_reply_has_permission",
 	"IQC Line": "iqchannels.records.permissions.line_has_permission",
 	"IQC Settings": "iqchannels.records.permissions.settings_has_permission",
+	"IQC Ticket": "iqchannels.records.permissions.ticket_has_permission",
 }
 
 permission_query_conditions = {
@@ -25,6 +26,15 @@ permission_query_conditions = {
 	"IQC Quick Reply": "iqchannels.records.permissions.quick_reply_condition",
 	"IQC Transfer": "iqchannels.records.permissions.transfer_condition",
 	"IQC Line": "iqchannels.records.permissions.line_condition",
+	"IQC Ticket": "iqchannels.records.permissions.ticket_condition",
+	"IQC Ticket Event": "iqchannels.records.permissions.ticket_event_condition",
+}
+doc_events = {
+	# Assigned on the desk (the form's sidebar): the ticket's assignee follows.
+	"ToDo": {
+		"after_insert": "iqchannels.records.tickets.mirror_assignee",
+		"on_update": "iqchannels.records.tickets.mirror_assignee",
+	},
 }
 
 scheduler_events = {
@@ -36,6 +46,7 @@ scheduler_events = {
 			"iqchannels.flows.statuses.offline_absent",
 			"iqchannels.flows.transfers.expire_offers",
 			"iqchannels.channels.webhooks.retry_due",
+			"iqchannels.flows.tickets.bring_back_postponed",
 		],
 	},
 }

@@ -23,6 +23,7 @@ from iqchannels.records.messages import (
 )
 from iqchannels.records.rate_limit import rate_limit
 from iqchannels.records.signing import is_valid
+from iqchannels.views.tickets import tickets_for_client
 
 SIGNATURE_HEADER = "X-IQChannels-Signature"
 MAX_ID_LENGTH = 140
@@ -90,6 +91,16 @@ def history(limit: int = 50) -> dict:
 	return client_visible_history(
 		client, channel.name, cint(before) or None, cint(payload.get("limit") or limit)
 	)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=600, seconds=60)
+@http_errors
+def tickets() -> dict:
+	"""The client's tickets with their statuses, newest first; `ticket` in the body asks for one."""
+	payload, channel = signed_request()
+	client = known_client(channel, client_id(payload))
+	return tickets_for_client(client, payload.get("ticket"))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -17,6 +17,7 @@ from iqchannels.records.operators import lines_of, mark_seen, operator_doc
 from iqchannels.records.permissions import can_see_conversation, is_collaborator
 from iqchannels.records.queue import position_and_wait
 from iqchannels.views import workspace
+from iqchannels.views.tickets import with_ticket_events
 
 INBOX_FIELDS = [
 	"name",
@@ -209,7 +210,9 @@ def messages(conversation: str | int, before: int | None = None, limit: int = 50
 	see what was said before, whoever said it.
 	"""
 	doc = visible_conversation(conversation)
-	return client_history(doc.client, before=cint(before) or None, limit=min(max(cint(limit), 1), MAX_PAGE))
+	before = cint(before) or None
+	page = client_history(doc.client, before=before, limit=min(max(cint(limit), 1), MAX_PAGE))
+	return with_ticket_events(doc.client, page, latest=before is None)
 
 
 @frappe.whitelist(methods=["POST"])

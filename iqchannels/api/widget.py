@@ -26,6 +26,7 @@ from iqchannels.records.messages import (
 )
 from iqchannels.records.queue import position_and_wait
 from iqchannels.records.rate_limit import rate_limit
+from iqchannels.views.tickets import tickets_for_client
 
 PROFILE_TEXT_LENGTH = 140
 MAX_SEEN_PER_CALL = 200
@@ -87,6 +88,15 @@ def start(
 		if current := open_conversation_of(client, chat.name):
 			answer["queue"] = position_and_wait(current)
 	return answer
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@per_visitor(120)
+@http_errors
+def tickets(channel: str, token: str, ticket: str | int | None = None) -> dict:
+	"""The visitor's tickets with their statuses, newest first (or the one asked for)."""
+	_chat, _visitor, client = visitor_session(channel, token)
+	return tickets_for_client(client, ticket)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

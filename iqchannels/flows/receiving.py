@@ -11,6 +11,7 @@ from iqchannels.channels.base import Inbound
 from iqchannels.engine.lifecycle import place_client_message
 from iqchannels.engine.messages import clean_text
 from iqchannels.flows.lifecycle import open_conversation, say
+from iqchannels.flows.tickets import client_wrote
 from iqchannels.records import files, settings
 from iqchannels.records.clients import client_for_identity
 from iqchannels.records.messages import stored_client_message
@@ -73,4 +74,5 @@ def receive_client_message(
 		delivery_status="Delivered",
 		file=files.store(upload) if upload else None,
 	)
+	client_wrote(client, text)
 	return message, True

@@ -24,6 +24,7 @@ MESSAGE_FIELDS = [
 	"delivered_at",
 	"read_at",
 	"external_id",
+	"ticket",
 ]
 CLIENT_VISIBLE_FIELDS = [
 	"name",
@@ -55,9 +56,10 @@ def add_message(
 	delivery_status: str = "Sent",
 	publish: bool = True,
 	file: dict | None = None,
+	ticket: int | str | None = None,
 ):
 	"""Store a message and keep the conversation's timestamps and preview in step. `file`: the
-	fields of a stored file (see files.store)."""
+	fields of a stored file (see files.store); `ticket`: the ticket the message was written for."""
 	now = now_datetime()
 	message = frappe.get_doc(
 		{
@@ -73,6 +75,7 @@ def add_message(
 			"external_id": external_id,
 			"delivery_status": delivery_status,
 			"sent_at": now,
+			"ticket": ticket,
 			**(file or {}),
 		}
 	)

@@ -121,3 +121,51 @@ def settings_has_permission(doc, ptype=None, user=None, debug=False):
 	"""Only those who oversee the floor read the settings, and so only they may join the
 	supervisors' realtime room, which is the settings' document room."""
 	return roles.is_supervisor(user or frappe.session.user)
+
+
+def ticket_condition(user: str | None = None) -> str:
+	"""An operator sees the tickets of their lines, those assigned to them and those they watch."""
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return ""
+	if not roles.is_operator(user):
+		return "1=0"
+	me = frappe.db.escape(user)
+	condition = (
+		f"(`tabIQC Ticket`.assignee = {me} or exists (select 1 from `tabIQC Ticket Watcher` watcher "
+		"where watcher.parenttype = 'IQC Ticket' and watcher.parent = `tabIQC Ticket`.name "
+		f"and watcher.user = {me})"
+	)
+	if lines := lines_of(user):
+		condition += " or `tabIQC Ticket`.line in ({})".format(
+			", ".join(frappe.db.escape(line) for line in lines)
+		)
+	return condition + ")"
+
+
+def can_see_ticket(ticket, user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if roles.is_supervisor(user):
+		return True
+	if not roles.is_operator(user):
+		return False
+	if ticket.assignee == user or (ticket.line and ticket.line in lines_of(user)):
+		return True
+	return bool(
+		frappe.db.exists(
+			"IQC Ticket Watcher", {"parent": str(ticket.name), "parenttype": "IQC Ticket", "user": user}
+		)
+	)
+
+
+def ticket_has_permission(doc, ptype=None, user=None, debug=False):
+	if doc.is_new():
+		return True  # the doctype's create permission decides; the flows check the line
+	return can_see_ticket(doc, user)
+
+
+def ticket_event_condition(user: str | None = None) -> str:
+	inner = ticket_condition(user)
+	if not inner or inner == "1=0":
+		return inner
+	return f"`tabIQC Ticket Event`.ticket in (select `tabIQC Ticket`.name from `tabIQC Ticket` where {inner})"

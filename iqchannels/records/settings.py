@@ -14,6 +14,7 @@ DEFAULTS = {
 	"presence_timeout_minutes": 5,
 	"transfer_timeout_seconds": 120,
 	"sla_first_response_minutes": 5,
+	"ticket_reopen_days": 7,
 }
 
 

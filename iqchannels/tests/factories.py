@@ -74,6 +74,16 @@ def make_channel(line: str, channel_type: str = "API", **texts):
 	return channel
 
 
+def make_ticket_type(name: str = "Question", hours: float = 24) -> str:
+	if not frappe.db.exists("IQC Ticket Type", name):
+		frappe.get_doc(
+			{"doctype": "IQC Ticket Type", "type_name": name, "resolution_hours": hours, "enabled": 1}
+		).insert(ignore_permissions=True)
+	else:
+		frappe.db.set_value("IQC Ticket Type", name, {"resolution_hours": hours, "enabled": 1})
+	return name
+
+
 def client_writes(channel, external_id: str, text: str = "Hello", message_id: str | None = None):
 	"""A client of `channel` known there as `external_id` writes a message; returns it."""
 	client = client_for_identity(channel, external_id, {"full_name": f"Client {external_id}"})
