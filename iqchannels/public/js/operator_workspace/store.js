@@ -2,7 +2,7 @@
 // the store then reloads that part through the permission-checked API, so an event that arrives twice
 // or out of order does no harm, and a reconnect reloads everything it may have missed.
 import { reactive } from "vue";
-import { merge } from "./timeline";
+import { merge, oldest_message } from "./timeline";
 import { notify } from "./notify";
 
 const API = "iqchannels.api.operator.";
@@ -94,7 +94,7 @@ export async function load_older() {
 	if (!state.current || !state.has_more || state.loading_history) return;
 	state.loading_history = true;
 	try {
-		const first = state.messages.find((m) => typeof m.name === "number");
+		const first = oldest_message(state.messages);
 		const page = await call("messages", {
 			conversation: state.current.conversation.name,
 			before: first?.name,
@@ -220,8 +220,18 @@ function is_current(conversation) {
 	return state.current && state.current.conversation.name === conversation;
 }
 
+// The tickets' part of the page (tickets_store.js) hears of its events here: a ticket changed, or the
+// socket came back and anything may have changed (null).
+const ticket_listeners = [];
+export function on_ticket_updated(listener) {
+	ticket_listeners.push(listener);
+}
+
 const typing_timers = {};
 const handlers = {
+	"ticket-updated"(data) {
+		for (const listener of ticket_listeners) listener(data);
+	},
 	"message-created"(data) {
 		if (is_current(data.conversation) || state.current?.client.name === data.client) load_latest();
 		if (is_current(data.conversation)) {
@@ -324,6 +334,7 @@ export function listen() {
 
 export async function resync() {
 	await start();
+	for (const listener of ticket_listeners) listener(null);
 	if (state.current) {
 		await reload_current();
 		if (state.current) await load_latest();
