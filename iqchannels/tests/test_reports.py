@@ -21,7 +21,14 @@ from iqchannels.iqchannels.report.iqc_operator_performance import iqc_operator_p
 from iqchannels.iqchannels.report.iqc_operator_status_time import iqc_operator_status_time
 from iqchannels.iqchannels.report.iqc_queue_and_waiting import iqc_queue_and_waiting
 from iqchannels.iqchannels.report.iqc_sla import iqc_sla
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, make_supervisor
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	make_channel,
+	make_line,
+	make_operator,
+	make_supervisor,
+	unique,
+)
 from iqchannels.views import monitor
 
 DAY = datetime(2026, 11, 10)
@@ -214,6 +221,50 @@ class TestMonitor(IQCTestCase):
 		self.assertFalse(by_name[held.name].sla_breached)
 		self.assertAlmostEqual(by_name[held.name].handling, 2 * MIN, delta=5)
 		self.assertAlmostEqual(by_name[held.name].awaiting_answer, 1 * MIN, delta=5)
+
+	def test_the_floor_counts_and_lists_overdue_tickets(self):
+		before = monitor.floor()["overdue_tickets"]["count"]
+		ann = make_operator(first_name="Ann")
+		line = make_line([ann])
+		hour = frappe.get_doc(
+			{"doctype": "IQC Ticket Type", "type_name": unique("Type"), "resolution_hours": 1}
+		).insert(ignore_permissions=True)
+		client = frappe.get_doc({"doctype": "IQC Client", "full_name": "Ticket Client"}).insert().name
+		now = frappe.utils.now_datetime()
+
+		def ticket(opened, status="Open", assignee=None, resolved=None):
+			doc = frappe.get_doc(
+				{
+					"doctype": "IQC Ticket",
+					"subject": f"Opened {opened}",
+					"status": status,
+					"priority": "Medium",
+					"ticket_type": hour.name,
+					"client": client,
+					"line": line,
+					"assignee": assignee,
+					"opened_at": opened,
+					"resolved_at": resolved,
+				}
+			)
+			doc.flags.by_rules = True
+			return doc.insert(ignore_permissions=True)
+
+		# Due long ago, so that they come first of whatever else the site has overdue.
+		late = ticket(datetime(2000, 1, 1, 10), "In Progress", assignee=ann)
+		unassigned = ticket(datetime(2000, 1, 2, 10), "Waiting for Client")
+		ticket(now - timedelta(minutes=30))  # due in half an hour
+		ticket(datetime(2000, 1, 1, 9), "Resolved", resolved=datetime(2000, 1, 3))  # late, but done
+		overdue = monitor.floor()["overdue_tickets"]
+		self.assertEqual(overdue["count"], before + 2)
+		first, second = overdue["tickets"][:2]
+		self.assertEqual((first.name, first.assignee_name, first.subject), (late.name, "Ann", late.subject))
+		self.assertEqual(first.due_by, datetime(2000, 1, 1, 11))
+		self.assertAlmostEqual(first.overdue_for, (now - datetime(2000, 1, 1, 11)).total_seconds(), delta=5)
+		self.assertEqual(
+			(second.name, second.assignee, second.status), (unassigned.name, None, "Waiting for Client")
+		)
+		self.assertLessEqual(len(overdue["tickets"]), monitor.OVERDUE_LISTED)
 
 	def test_only_supervisors_see_the_floor_and_a_status_change_needs_a_reason(self):
 		ann = make_operator(status="Active", first_name="Ann")

@@ -1,5 +1,5 @@
-"""The live floor for supervisors (layer: read models): operators, lines and the conversations in progress, read in a few
-aggregate queries so that the page stays quick with hundreds of operators online."""
+"""The live floor for supervisors (layer: read models): operators, lines, the conversations in progress and the
+overdue tickets, read in a few aggregate queries so that the page stays quick with hundreds of operators online."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -10,9 +10,12 @@ from frappe.utils import now_datetime
 from iqchannels.engine.stats import sla_met
 from iqchannels.records import settings
 from iqchannels.views.reporting import default_target, first_response_targets
+from iqchannels.views.ticket_reports import ACTIVE_STATUSES
 
 CONVERSATION_FIELDS = """name, client_name, channel, line, status, operator, priority, opened_at, queued_at,
 	assigned_at, first_response_at, last_client_message_at, last_operator_message_at"""
+# The monitor lists this many overdue tickets, the longest overdue first; it counts them all.
+OVERDUE_LISTED = 10
 
 
 def floor() -> dict:
@@ -38,6 +41,7 @@ def floor() -> dict:
 		"operators": operators(now, held),
 		"lines": lines(now, queued),
 		"conversations": conversations,
+		"overdue_tickets": overdue_tickets(now),
 	}
 
 
@@ -85,3 +89,21 @@ def lines(now, queued) -> list[dict]:
 		row.longest_wait = max((c.waiting or 0 for c in waiting), default=None)
 		row.breached = sum(1 for c in waiting if c.sla_breached)
 	return rows
+
+
+def overdue_tickets(now) -> dict:
+	"""Active tickets past their due time: how many, and the first few, the longest overdue first."""
+	params = {"active": ACTIVE_STATUSES, "now": now, "limit": OVERDUE_LISTED}
+	where = "ticket.status in %(active)s and ticket.due_by < %(now)s"
+	count = frappe.db.sql(f"select count(*) from `tabIQC Ticket` ticket where {where}", params)[0][0]
+	tickets = frappe.db.sql(
+		f"""select ticket.name, ticket.subject, ticket.status, ticket.line, ticket.assignee,
+			user.full_name as assignee_name, ticket.due_by
+		from `tabIQC Ticket` ticket left join `tabUser` user on user.name = ticket.assignee
+		where {where} order by ticket.due_by limit %(limit)s""",
+		params,
+		as_dict=True,
+	)
+	for ticket in tickets:
+		ticket.overdue_for = seconds(now - ticket.due_by)
+	return {"count": count, "tickets": tickets}

@@ -1,9 +1,11 @@
 // The floor's data: loaded from the monitor API, reloaded (at most once a second) whenever socket.io
-// says something changed in the supervisors' room, and aged every second in between.
+// says something changed in the supervisors' room, and every minute, as tickets fall overdue without
+// any event; aged every second in between.
 import { reactive } from "vue";
 
 const API = "iqchannels.api.supervisor.";
 const RELOAD_AT_MOST_EVERY_MS = 1000;
+const RELOAD_ANYWAY_EVERY_MS = 60 * 1000;
 const EVENTS = [
 	"conversation-queued",
 	"conversation-assigned",
@@ -12,9 +14,18 @@ const EVENTS = [
 	"message-created",
 	"operator-status-changed",
 	"transfer-answered",
+	"ticket-updated",
 ];
 
-export const floor = reactive({ operators: [], lines: [], conversations: [], loaded_at: 0, tick: 0, error: null });
+export const floor = reactive({
+	operators: [],
+	lines: [],
+	conversations: [],
+	overdue_tickets: { count: 0, tickets: [] },
+	loaded_at: 0,
+	tick: 0,
+	error: null,
+});
 
 let pending = null;
 let last_load = 0;
@@ -54,6 +65,7 @@ export function start() {
 		reload_soon();
 	});
 	setInterval(() => floor.tick++, 1000);
+	setInterval(reload_soon, RELOAD_ANYWAY_EVERY_MS);
 }
 
 export function post(method, args) {
