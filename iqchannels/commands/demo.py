@@ -8,6 +8,7 @@ import frappe
 from iqchannels.flows import distribution
 from iqchannels.flows.receiving import receive_client_message
 from iqchannels.flows.statuses import change_status
+from iqchannels.flows.tickets import create_ticket
 from iqchannels.records.clients import client_for_identity
 from iqchannels.records.roles import OPERATOR, SUPERVISOR
 
@@ -48,10 +49,12 @@ def make_demo() -> str:
 	frappe.db.commit()
 	assigned = distribution.distribute_line(line)
 	frappe.db.commit()
+	tickets = ensure_tickets(channel)
+	frappe.db.commit()
 	logins = ", ".join(user for user, *_ in [*OPERATORS, SUPERVISOR_USER])
 	return (
 		f"Demo ready: line {line}, channels {API_CHANNEL} and {WIDGET_CHANNEL}, "
-		f"{len(CLIENTS)} clients wrote, {len(assigned)} conversations assigned.\n"
+		f"{len(CLIENTS)} clients wrote, {len(assigned)} conversations assigned, {tickets} tickets open.\n"
 		f"Log in as any of {logins} with the password {PASSWORD!r}."
 	)
 
@@ -103,3 +106,26 @@ def ensure_channel(name: str, channel_type: str, line: str) -> None:
 				"greeting_text": "Hello! An operator will answer you shortly.",
 			}
 		).insert()
+
+
+def ensure_tickets(channel) -> int:
+	"""The first client's card problem goes on in a ticket with a sub-ticket, as an operator would
+	leave it after the chat; once."""
+	external_id = CLIENTS[0][0]
+	client = client_for_identity(channel, external_id, {})
+	if not frappe.db.exists("IQC Ticket", {"client": client}):
+		conversation = frappe.get_last_doc("IQC Conversation", filters={"client": client})
+		by = conversation.operator or OPERATORS[0][0]
+		ticket = create_ticket(
+			by,
+			"Card payment failed twice",
+			conversation=conversation,
+			ticket_type="Incident" if frappe.db.exists("IQC Ticket Type", "Incident") else None,
+			priority="High",
+			description="Both payments were declined at the terminal; the client was charged once.",
+			tell_client=False,
+		)
+		create_ticket(
+			by, "Ask the acquiring bank about the declined payments", parent=ticket, tell_client=False
+		)
+	return frappe.db.count("IQC Ticket", {"status": ["not in", ["Resolved", "Closed"]]})
