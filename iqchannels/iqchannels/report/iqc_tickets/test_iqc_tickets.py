@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import frappe
 
+from iqchannels import install
 from iqchannels.iqchannels.report.iqc_tickets import iqc_tickets
 from iqchannels.tests.factories import IQCTestCase, make_line, make_operator, make_user, unique
 from iqchannels.views.ticket_reports import TicketScope, overdue_tickets, tickets_by_group
@@ -154,3 +155,23 @@ class TestTicketsReport(IQCTestCase):
 		# t3, t5 and t9 (t0 too: still open, due D-1 19:00); a late resolution is no longer overdue.
 		self.assertEqual(card["value"], self.overdue_before + 4)
 		self.assertEqual(card["route"], ["List", "IQC Ticket"])
+
+
+class TestTicketSetup(IQCTestCase):
+	def test_migrate_leaves_a_board_of_the_six_statuses(self):
+		install.ensure_ticket_board()
+		board = frappe.get_doc("Kanban Board", install.TICKET_BOARD)
+		self.assertEqual(
+			(board.reference_doctype, board.field_name, board.private), ("IQC Ticket", "status", 0)
+		)
+		statuses = frappe.get_meta("IQC Ticket").get_field("status").options.split("\n")
+		self.assertEqual([column.column_name for column in board.columns], statuses)
+
+	def test_default_ticket_types_only_on_a_site_without_types(self):
+		frappe.db.delete("IQC Ticket Type")
+		install.ensure_ticket_types()
+		hours = dict(frappe.get_all("IQC Ticket Type", fields=["name", "resolution_hours"], as_list=True))
+		self.assertEqual(hours, {"Question": 24, "Incident": 8, "Request": 72})
+		frappe.delete_doc("IQC Ticket Type", "Request", ignore_permissions=True)
+		install.ensure_ticket_types()
+		self.assertFalse(frappe.db.exists("IQC Ticket Type", "Request"), "a removed type stays removed")
