@@ -29,7 +29,8 @@ BOARD_COLUMNS = {
 	TicketStatus.RESOLVED: "Green",
 	TicketStatus.CLOSED: "Cyan",
 }
-BOARD_FIELDS = ["client_name", "priority", "assignee", "due_by"]
+# Shown on each card; the board can only show fields of the list view.
+BOARD_FIELDS = ["priority", "assignee", "due_by"]
 
 
 def after_install():

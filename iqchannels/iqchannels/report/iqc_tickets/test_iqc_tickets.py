@@ -167,11 +167,33 @@ class TestTicketSetup(IQCTestCase):
 		statuses = frappe.get_meta("IQC Ticket").get_field("status").options.split("\n")
 		self.assertEqual([column.column_name for column in board.columns], statuses)
 
+	def test_a_card_moved_on_the_board_keeps_to_the_rules(self):
+		from frappe.desk.doctype.kanban_board.kanban_board import update_order_for_single_card
+
+		install.ensure_ticket_board()
+		client = frappe.get_doc({"doctype": "IQC Client", "full_name": "Board Client"}).insert().name
+		ticket = frappe.get_doc({"doctype": "IQC Ticket", "subject": "On the board", "client": client})
+		ticket.insert(ignore_permissions=True)
+		update_order_for_single_card(install.TICKET_BOARD, ticket.name, "Open", "In Progress", 0, 0)
+		self.assertEqual(frappe.db.get_value("IQC Ticket", ticket.name, "status"), "In Progress")
+		# Postponing needs a date and a reason: not a drag.
+		self.assertRefused(
+			400,
+			update_order_for_single_card,
+			install.TICKET_BOARD,
+			ticket.name,
+			"In Progress",
+			"Postponed",
+			0,
+			0,
+		)
+		self.assertEqual(frappe.db.get_value("IQC Ticket", ticket.name, "status"), "In Progress")
+
 	def test_default_ticket_types_only_on_a_site_without_types(self):
 		frappe.db.delete("IQC Ticket Type")
 		install.ensure_ticket_types()
 		hours = dict(frappe.get_all("IQC Ticket Type", fields=["name", "resolution_hours"], as_list=True))
 		self.assertEqual(hours, {"Question": 24, "Incident": 8, "Request": 72})
-		frappe.delete_doc("IQC Ticket Type", "Request", ignore_permissions=True)
+		frappe.db.delete("IQC Ticket Type", {"name": "Request"})
 		install.ensure_ticket_types()
 		self.assertFalse(frappe.db.exists("IQC Ticket Type", "Request"), "a removed type stays removed")
