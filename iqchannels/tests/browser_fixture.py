@@ -57,6 +57,15 @@ def prepare() -> dict:
 			"text": "Thank you for waiting!",
 		}
 	).insert(ignore_permissions=True)
+	# A ticket type of their own, so that the tickets test finds it among the defaults.
+	ticket_type = frappe.get_doc(
+		{
+			"doctype": "IQC Ticket Type",
+			"type_name": unique("Broken parcel"),
+			"enabled": 1,
+			"resolution_hours": 48,
+		}
+	).insert(ignore_permissions=True)
 	frappe.set_user(ann)
 	change_status(ann, "Active")
 	frappe.set_user("Administrator")
@@ -72,6 +81,7 @@ def prepare() -> dict:
 		"secret": secret,
 		"website_chat": website_chat.name,
 		"quick_reply": shortcut,
+		"ticket_type": ticket_type.name,
 	}
 
 
