@@ -43,10 +43,13 @@ def create_ticket(
 	description: str | None = None,
 	line: str | None = None,
 	assignee: str | None = None,
-	tell_client: bool = True,
+	tell_client: bool | None = None,
 ):
 	"""A new ticket, from a conversation, as a sub-ticket of `parent`, or for a client on its own.
-	It is assigned to `assignee`, or to the operator who opened it."""
+	It is assigned to `assignee`, or to the operator who opened it. The client is told of it
+	(`tell_client`), by default unless it is a sub-ticket: a part of the work, not a new request."""
+	if tell_client is None:
+		tell_client = parent is None
 	subject = check_subject(subject)
 	priority = priority or Priority.MEDIUM.value
 	if priority not in set(Priority):

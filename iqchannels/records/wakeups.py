@@ -33,6 +33,7 @@ QUEUE = "short"
 # A run enqueued this long ago and still not started may be lost (its worker died between taking it
 # and starting it) or stuck behind a long queue: the mark lapses and the next trigger enqueues another.
 MARK_SECONDS = 10
+MARK_PREFIX = "iqchannels:distribution-waiting:"
 
 
 def request(line: str) -> None:
@@ -108,5 +109,13 @@ def withdraw(job_id: str) -> None:
 			pass
 
 
+def forget_marks() -> None:
+	"""After the site's queues were purged (`bench purge-jobs`): the marks of the runs thrown away go
+	too, so that the next trigger of each line enqueues a run rather than wait for a mark to lapse.
+
+		bench --site SITE execute iqchannels.records.wakeups.forget_marks"""
+	frappe.cache.delete_keys(MARK_PREFIX)
+
+
 def mark_key(line: str) -> str:
-	return frappe.cache.make_key(f"iqchannels:distribution-waiting:{line}")
+	return frappe.cache.make_key(MARK_PREFIX + line)
