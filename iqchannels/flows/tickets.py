@@ -163,7 +163,7 @@ def hand_over(ticket, by: str, user: str | None = None, line: str | None = None,
 	"""To a colleague (who hears of it at once), or to another line, where it waits for someone to take it."""
 	if not user and not line:
 		fail("invalid", "Choose a colleague or a line to hand the ticket over to.")
-	if ticket.status in (TicketStatus.CLOSED.value,):
+	if ticket.status == TicketStatus.CLOSED.value:
 		fail("conflict", "The ticket is closed: reopen it first.")
 	if user and not frappe.db.exists("IQC Operator", user):
 		fail("invalid", "{0} is not an operator.", user)

@@ -10,12 +10,20 @@ from iqchannels.records import roles
 from iqchannels.records.operators import lines_of
 
 
-def conversation_condition(user: str | None = None) -> str:
-	user = user or frappe.session.user
+def by_role(user: str) -> str | None:
+	"""The condition for those whose role alone decides: everything for those who oversee the floor,
+	nothing for those outside it; None for an operator, whose rows are their own."""
 	if roles.is_supervisor(user):
 		return ""
 	if not roles.is_operator(user):
 		return "1=0"
+	return None
+
+
+def conversation_condition(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if (decided := by_role(user)) is not None:
+		return decided
 	me = frappe.db.escape(user)
 	mine = (
 		f"(`tabIQC Conversation`.operator = {me} or exists (select 1 from `tabIQC Conversation Collaborator` "
@@ -126,10 +134,8 @@ def settings_has_permission(doc, ptype=None, user=None, debug=False):
 def ticket_condition(user: str | None = None) -> str:
 	"""An operator sees the tickets of their lines, those assigned to them and those they watch."""
 	user = user or frappe.session.user
-	if roles.is_supervisor(user):
-		return ""
-	if not roles.is_operator(user):
-		return "1=0"
+	if (decided := by_role(user)) is not None:
+		return decided
 	me = frappe.db.escape(user)
 	condition = (
 		f"(`tabIQC Ticket`.assignee = {me} or exists (select 1 from `tabIQC Ticket Watcher` watcher "

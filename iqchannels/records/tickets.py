@@ -204,15 +204,14 @@ def set_assignee(ticket, user: str | None, by: str | None) -> None:
 	if previous:
 		assign_to.remove("IQC Ticket", ticket.name, previous, ignore_permissions=True)
 	if user:
-		assign_to.add(
-			{
-				"assign_to": [user],
-				"doctype": "IQC Ticket",
-				"name": ticket.name,
-				"description": ticket.subject,
-			},
-			ignore_permissions=True,
-		)
+		add_todo(ticket, user)
+
+
+def add_todo(ticket, user: str) -> None:
+	assign_to.add(
+		{"assign_to": [user], "doctype": "IQC Ticket", "name": ticket.name, "description": ticket.subject},
+		ignore_permissions=True,
+	)
 
 
 def close_assignments(ticket) -> None:
@@ -235,15 +234,7 @@ def reopen_assignment(ticket) -> None:
 			"status": "Open",
 		},
 	):
-		assign_to.add(
-			{
-				"assign_to": [ticket.assignee],
-				"doctype": "IQC Ticket",
-				"name": ticket.name,
-				"description": ticket.subject,
-			},
-			ignore_permissions=True,
-		)
+		add_todo(ticket, ticket.assignee)
 
 
 def mirror_assignee(todo, method=None) -> None:

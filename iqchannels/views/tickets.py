@@ -68,9 +68,8 @@ def ticket_list(
 	if status and status not in STATUSES:
 		fail("invalid", "Unknown status {0}.", status)
 	filters = view_filters(view, user)
-	filters.setdefault("status", status or ["in", ACTIVE_STATUSES])
-	if status:
-		filters["status"] = status
+	# Active tickets only, unless a status is asked for (the postponed view has its own).
+	filters["status"] = status or filters.get("status") or ["in", ACTIVE_STATUSES]
 	for field, value in (("priority", priority), ("ticket_type", ticket_type), ("line", line)):
 		if value:
 			filters[field] = value
@@ -216,21 +215,22 @@ def with_ticket_events(client: str, page: dict, latest: bool) -> dict:
 	)
 	if not events:
 		return page
-	subjects = dict(
-		frappe.get_all(
+	subjects = {
+		int(name): subject
+		for name, subject in frappe.get_all(
 			"IQC Ticket",
 			filters={"name": ["in", list({e.ticket for e in events})]},
 			fields=["name", "subject"],
 			as_list=True,
 		)
-	)
+	}
 	rows = [
 		frappe._dict(
 			kind="ticket-event",
 			author_type="System",
 			name=f"ticket-event-{e.name}",
 			ticket=int(e.ticket),
-			subject=subjects.get(int(e.ticket)) or subjects.get(e.ticket),
+			subject=subjects.get(int(e.ticket)),
 			event=e.event,
 			status=e.status,
 			user_name=full_name(e.user) if e.user else None,
