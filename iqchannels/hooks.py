@@ -45,7 +45,7 @@ scheduler_events = {
 			"iqchannels.flows.distribution.requeue_unanswered",
 			"iqchannels.flows.statuses.offline_absent",
 			"iqchannels.flows.transfers.expire_offers",
-			"iqchannels.channels.webhooks.retry_due",
+			"iqchannels.channels.registry.retry_due",
 			"iqchannels.flows.tickets.bring_back_postponed",
 		],
 	},

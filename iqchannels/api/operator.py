@@ -9,10 +9,10 @@ from frappe.utils import cint, getdate
 from iqchannels.flows import distribution, lifecycle, transfers
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.flows.statuses import change_status
-from iqchannels.records import clients, roles
+from iqchannels.records import roles
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.exceptions import fail, http_errors
-from iqchannels.records.messages import client_history
+from iqchannels.records.messages import client_history, original_html
 from iqchannels.records.operators import lines_of, mark_seen, operator_doc
 from iqchannels.records.permissions import can_see_conversation, is_collaborator
 from iqchannels.records.queue import position_and_wait
@@ -215,6 +215,17 @@ def messages(conversation: str | int, before: int | None = None, limit: int = 50
 	return with_ticket_events(doc.client, page, latest=before is None)
 
 
+@frappe.whitelist()
+@http_errors
+def message_original(message: str | int) -> dict:
+	"""The message as the client sent it (a mail's HTML, sanitised when it was received)."""
+	conversation = frappe.db.get_value("IQC Message", cint(message), "conversation")
+	if not conversation:
+		fail("not_found", "Message {0} does not exist.", message)
+	visible_conversation(conversation)
+	return {"html": original_html(message)}
+
+
 @frappe.whitelist(methods=["POST"])
 @http_errors
 def reply(conversation: str | int, text: str) -> dict:
@@ -390,43 +401,3 @@ def set_notifications(muted: bool) -> dict:
 	muted = bool(cint(muted))
 	frappe.defaults.set_user_default(workspace.MUTE_DEFAULT, int(muted), user)
 	return {"notifications_muted": muted}
-
-
-def visible_client(client: str | int) -> str:
-	"""The client if the current user sees at least one of their conversations."""
-	require_operator()
-	if not str(client or "").isdigit() or not frappe.db.exists("IQC Client", cint(client)):
-		fail("not_found", "Client {0} does not exist.", client)
-	if not roles.is_supervisor() and not frappe.get_list(
-		"IQC Conversation", filters={"client": str(client)}, pluck="name", limit=1
-	):
-		fail("forbidden", "Client {0} is not one of your clients.", client)
-	return str(cint(client))
-
-
-@frappe.whitelist(methods=["POST"])
-@http_errors
-def update_client(client: str | int, values: dict | str) -> dict:
-	"""Save an edit of the client's card (name, VIP, type, contacts, work, notes)."""
-	name = visible_client(client)
-	values = frappe.parse_json(values) if isinstance(values, str) else values
-	if not isinstance(values, dict):
-		fail("invalid", "Send the changed fields as an object.")
-	clients.update_profile(name, values, workspace.EDITABLE_CLIENT_FIELDS)
-	return workspace.client_card(name)
-
-
-@frappe.whitelist(methods=["POST"])
-@http_errors
-def add_client_identity(client: str | int, channel: str, external_id: str) -> dict:
-	name = visible_client(client)
-	clients.add_identity(name, channel, external_id)
-	return workspace.client_card(name)
-
-
-@frappe.whitelist(methods=["POST"])
-@http_errors
-def remove_client_identity(client: str | int, identity: str) -> dict:
-	name = visible_client(client)
-	clients.remove_identity(name, identity)
-	return workspace.client_card(name)

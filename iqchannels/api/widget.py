@@ -74,7 +74,7 @@ def start(
 		"title": chat.channel_name,
 		"max_message_length": settings.number("max_message_length"),
 		"max_file_size_mb": settings.max_file_size_mb(),
-		"accept": ",".join(f".{extension}" for extension in files.ALLOWED),
+		"accept": ",".join(f".{extension}" for extension in sorted(files.allowed_extensions())),
 		"messages": [],
 		"has_more": False,
 		"to_rate": None,
@@ -293,5 +293,4 @@ def with_file_links(chat, page: dict) -> dict:
 
 
 def is_image(filename: str) -> bool:
-	extension = (filename or "").rsplit(".", 1)[-1].lower()
-	return files.ALLOWED.get(extension, ("", ""))[1] == "Image"
+	return files.kind_by_name(filename) == "Image"

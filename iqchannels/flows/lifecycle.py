@@ -24,8 +24,9 @@ SILENCE_RESULT = "Client silent"
 MAX_RATING_COMMENT = 1000
 
 
-def open_conversation(client, channel, text: str = ""):
-	"""Open the client's next conversation on `channel` and queue it in the line routing chooses."""
+def open_conversation(client, channel, text: str = "", subject: str | None = None, autoreplies: bool = True):
+	"""Open the client's next conversation on `channel` and queue it in the line routing chooses;
+	`autoreplies`: greet the client (not when a machine wrote: two autoresponders never ping-pong)."""
 	now = now_datetime()
 	choice = line_for(channel, client, text, now)
 	line = frappe.get_cached_doc("IQC Line", choice.line)
@@ -35,6 +36,7 @@ def open_conversation(client, channel, text: str = ""):
 			"client": client.name,
 			"client_name": client.full_name,
 			"channel": channel.name,
+			"subject": (subject or "")[:140] or None,
 			"line": line.name,
 			"routing_rule": choice.rule,
 			"status": "Queued",
@@ -49,26 +51,36 @@ def open_conversation(client, channel, text: str = ""):
 	)
 	if choice.rule:
 		add_system_message(conversation, _("Routed to line {0} by rule {1}").format(line.name, choice.rule))
-	if not is_working_now(line.name, now):
-		if off_hours := settings.autoreply(channel, "off_hours_text"):
-			say(conversation, "Bot", off_hours)
-	else:
-		if greeting := settings.autoreply(channel, "greeting_text"):
-			say(conversation, "Bot", greeting)
-		if template := settings.autoreply(channel, "all_busy_text"):
-			if busy := all_busy_text(conversation, template):
-				say(conversation, "Bot", busy)
+	if autoreplies:
+		greet(conversation, channel, is_working_now(line.name, now))
 	realtime.publish_conversation("conversation-queued", conversation)
 	wakeups.request(line.name)
 	return conversation
 
 
+def greet(conversation, channel, working: bool) -> None:
+	"""The autoreplies of a new conversation: off hours, or the greeting and the all-busy notice."""
+	if not working:
+		if off_hours := settings.autoreply(channel, "off_hours_text"):
+			say(conversation, "Bot", off_hours)
+		return
+	if greeting := settings.autoreply(channel, "greeting_text"):
+		say(conversation, "Bot", greeting)
+	if template := settings.autoreply(channel, "all_busy_text"):
+		if busy := all_busy_text(conversation, template):
+			say(conversation, "Bot", busy)
+
+
 def say(conversation, author_type: str, text: str, **fields):
 	"""Store a message in the conversation and, unless it is internal, bring it to the client through
-	the conversation's channel."""
+	the conversation's channel: ours start in the state the channel gives them (Pending while it
+	still has to deliver them)."""
+	adapter = adapter_of(conversation.channel)
+	if author_type != "Client" and not fields.get("internal") and "delivery_status" not in fields:
+		fields["delivery_status"] = adapter.reply_state(conversation.channel)
 	message = add_message(conversation, author_type, text, **fields)
 	if not fields.get("internal"):
-		adapter_of(conversation.channel).deliver(conversation, message)
+		adapter.deliver(conversation, message)
 	return message
 
 

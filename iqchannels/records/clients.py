@@ -1,6 +1,7 @@
 """Client profiles (layer: records): one profile per customer, joined by the identities the channels know them by."""
 
 import frappe
+from frappe import _
 
 from iqchannels.records.exceptions import fail
 
@@ -27,8 +28,10 @@ def client_for_identity(
 	profile: dict | None = None,
 	join: str | None = None,
 	customer_id: str | None = None,
+	label: str | None = None,
 ) -> str:
-	"""The client that `external_id` on `channel` belongs to, created on first contact.
+	"""The client that `external_id` on `channel` belongs to, created on first contact; `label`: how
+	the identity shows on the card (@username, an address), kept up to date.
 
 	`join` names an existing profile the identity must belong to (a partner system that knows the
 	customer already); an identity bound to someone else is refused rather than moved. `customer_id`,
@@ -44,15 +47,19 @@ def client_for_identity(
 			fail("conflict", "This identity already belongs to another client ({0}).", owner)
 	if owner:
 		fill_blank_fields(owner, profile)
+		if label:
+			relabel(channel.name, external_id, label)
 		return owner
 	if not join and customer_id:
 		join = frappe.db.get_value("IQC Client", {"customer_id": customer_id}, "name")
 	if join:
-		return attach_identity(join, channel.name, external_id, profile)
-	return create_client(channel, external_id, profile, customer_id)
+		return attach_identity(join, channel.name, external_id, profile, label)
+	return create_client(channel, external_id, profile, customer_id, label)
 
 
-def create_client(channel, external_id: str, profile: dict, customer_id: str | None = None) -> str:
+def create_client(
+	channel, external_id: str, profile: dict, customer_id: str | None = None, label: str | None = None
+) -> str:
 	client = frappe.get_doc(
 		{
 			"doctype": "IQC Client",
@@ -61,7 +68,7 @@ def create_client(channel, external_id: str, profile: dict, customer_id: str | N
 			else TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
 			"customer_id": customer_id,
 			**profile,
-			"identities": [{"channel": channel.name, "external_id": external_id}],
+			"identities": [{"channel": channel.name, "external_id": external_id, "label": label}],
 		}
 	)
 	frappe.db.savepoint("iqc_new_client")
@@ -74,7 +81,7 @@ def create_client(channel, external_id: str, profile: dict, customer_id: str | N
 		if owner := identity_owner(channel.name, external_id, latest=True):
 			return owner
 		if customer_id and (join := customer_owner(customer_id)):
-			return attach_identity(join, channel.name, external_id, profile)
+			return attach_identity(join, channel.name, external_id, profile, label)
 		raise
 	return client.name
 
@@ -87,7 +94,9 @@ def customer_owner(customer_id: str) -> str | None:
 	return rows[0][0] if rows else None
 
 
-def attach_identity(client: str, channel: str, external_id: str, profile: dict) -> str:
+def attach_identity(
+	client: str, channel: str, external_id: str, profile: dict, label: str | None = None
+) -> str:
 	"""Give a known client one more identity. Written as a row of its own, so that it works on a
 	profile that another request has only just committed; the unique key keeps an identity to one
 	client, and a request that lost the race to the same client finds it there."""
@@ -106,6 +115,7 @@ def attach_identity(client: str, channel: str, external_id: str, profile: dict) 
 				)[0][0],
 				"channel": channel,
 				"external_id": external_id,
+				"label": label,
 			}
 		).db_insert()
 	except frappe.UniqueValidationError:
@@ -115,6 +125,15 @@ def attach_identity(client: str, channel: str, external_id: str, profile: dict) 
 			fail("conflict", "This identity already belongs to another client ({0}).", owner)
 	fill_blank_fields(client, profile)
 	return client
+
+
+def relabel(channel: str, external_id: str, label: str) -> None:
+	"""A username or a display address can change; the identity stays the same."""
+	frappe.db.sql(
+		"""update `tabIQC Client Identity` set label=%s
+		where channel=%s and external_id=%s and parenttype='IQC Client' and coalesce(label, '') != %s""",
+		(label, channel, external_id, label),
+	)
 
 
 def undo_to(savepoint: str) -> None:
@@ -171,4 +190,116 @@ def mark_seen(client: str) -> None:
 	"""The client wrote or typed just now: the workspace shows them online."""
 	frappe.db.set_value(
 		"IQC Client", str(client), "last_seen_at", frappe.utils.now_datetime(), update_modified=False
+	)
+
+
+def mark_unreachable(client: str, channel: str, reason: str) -> None:
+	"""The client can no longer be reached on the channel (they blocked the bot): their card says so
+	until they write there again."""
+	frappe.db.sql(
+		"""update `tabIQC Client Identity` set unreachable=1, unreachable_reason=%s
+		where parent=%s and parenttype='IQC Client' and channel=%s""",
+		(reason[:500], str(client), channel),
+	)
+
+
+def mark_reachable(client: str, channel: str) -> None:
+	frappe.db.sql(
+		"""update `tabIQC Client Identity` set unreachable=0, unreachable_reason=null
+		where parent=%s and parenttype='IQC Client' and channel=%s and unreachable=1""",
+		(str(client), channel),
+	)
+
+
+# Profile fields a merge fills in on the kept profile where it has none.
+MERGED_FIELDS = (
+	"full_name",
+	"email",
+	"phone",
+	"company",
+	"inn",
+	"position",
+	"department",
+	"region",
+	"language",
+	"birthday",
+	"responsible_operator",
+)
+
+
+def merge(keep: str, other: str, user: str) -> None:
+	"""Two profiles are one person: `other`'s conversations, messages, tickets and identities move to
+	`keep`, which takes the details it lacked. `other` stays, marked as merged, so that links to it in
+	logs and reports still lead somewhere."""
+	keep, other = str(keep), str(other)
+	if keep == other:
+		fail("invalid", "A client cannot be merged with themselves.")
+	rows = {
+		row.name: row
+		for row in frappe.get_all(
+			"IQC Client",
+			filters={"name": ["in", [keep, other]]},
+			fields=["name", "merged_into", "customer_id", "notes", *MERGED_FIELDS],
+		)
+	}
+	for name in (keep, other):
+		if name not in rows:
+			fail("not_found", "Client {0} does not exist.", name)
+		if rows[name].merged_into:
+			fail("conflict", "Client {0} was already merged into client {1}.", name, rows[name].merged_into)
+	if clash := open_on_same_channel(keep, other):
+		fail("conflict", "Both clients have an open conversation on {0}: close one of them first.", clash)
+	for doctype, fieldname in links_to_clients():
+		frappe.db.sql(f"update `tab{doctype}` set `{fieldname}`=%s where `{fieldname}`=%s", (keep, other))
+	frappe.db.sql(
+		"update `tabIQC Conversation` set client_name=%s where client=%s",
+		(rows[keep].full_name or rows[other].full_name, keep),
+	)
+	frappe.db.sql(
+		"""update `tabIQC Client Identity` set parent=%s, idx=idx + 1000
+		where parent=%s and parenttype='IQC Client'""",
+		(keep, other),
+	)
+	fill = {f: rows[other][f] for f in MERGED_FIELDS if rows[other][f] and not rows[keep][f]}
+	if rows[other].notes:
+		fill["notes"] = "\n\n".join(n for n in (rows[keep].notes, rows[other].notes) if n)
+	if rows[other].customer_id and not rows[keep].customer_id:
+		# The company's id of the customer is unique: it leaves the merged profile first.
+		frappe.db.set_value("IQC Client", other, "customer_id", None)
+		fill["customer_id"] = rows[other].customer_id
+	if fill:
+		frappe.db.set_value("IQC Client", keep, fill)
+	frappe.db.set_value("IQC Client", other, "merged_into", keep)
+	frappe.get_doc("IQC Client", keep).add_comment(
+		"Info", _("Client {0} merged into this profile by {1}").format(other, user)
+	)
+
+
+def open_on_same_channel(keep: str, other: str) -> str | None:
+	"""A channel on which both profiles have an open conversation: merged, the client would have two."""
+	rows = frappe.db.sql(
+		"""select a.channel from `tabIQC Conversation` a
+		join `tabIQC Conversation` b on b.channel = a.channel and b.client = %s and b.status != 'Closed'
+		where a.client = %s and a.status != 'Closed' limit 1""",
+		(other, keep),
+	)
+	return rows[0][0] if rows else None
+
+
+def links_to_clients() -> list[tuple[str, str]]:
+	"""(doctype, field) of every link to a client profile on the site, the app's own and any other
+	app's, except the mark of a merge itself."""
+	fields = frappe.get_all(
+		"DocField",
+		filters={"fieldtype": "Link", "options": "IQC Client"},
+		fields=["parent", "fieldname"],
+	) + frappe.get_all(
+		"Custom Field",
+		filters={"fieldtype": "Link", "options": "IQC Client"},
+		fields=["dt as parent", "fieldname"],
+	)
+	return sorted(
+		(f.parent, f.fieldname)
+		for f in fields
+		if (f.parent, f.fieldname) != ("IQC Client", "merged_into") and not frappe.get_meta(f.parent).issingle
 	)

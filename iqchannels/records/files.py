@@ -1,86 +1,74 @@
-"""Files in conversations (layer: records): only the allowed kinds, recognised by their content as well as their name,
-kept private. Frappe attaches the file to the message that carries it and serves a private file only
+"""Files in conversations (layer: records): only the allowed kinds (a setting), recognised by their content
+with the `filetype` library as well as by their name, kept private. Frappe attaches the file to the message that carries it and serves a private file only
 to those who may read that message, that is, those who may see its conversation."""
 
 import io
+import mimetypes
 import os
-import zipfile
+import re
 from dataclasses import dataclass
 
+import filetype
 import frappe
 
 from iqchannels.records import settings
 from iqchannels.records.exceptions import fail
 
 PREVIEW_SIDE = 1600
-# extension -> (what the content must be, the message kind it makes)
-ALLOWED = {
-	"jpg": ("jpeg", "Image"),
-	"jpeg": ("jpeg", "Image"),
-	"png": ("png", "Image"),
-	"gif": ("gif", "Image"),
-	"tif": ("tiff", "Image"),
-	"tiff": ("tiff", "Image"),
-	"webp": ("webp", "Image"),
-	"mp4": ("mp4", "Video"),
-	"webm": ("webm", "Video"),
-	"pdf": ("pdf", "File"),
-	"doc": ("ole", "File"),
-	"xls": ("ole", "File"),
-	"ppt": ("ole", "File"),
-	"docx": ("ooxml", "File"),
-	"xlsx": ("ooxml", "File"),
-	"pptx": ("ooxml", "File"),
-	"odt": ("odf", "File"),
-	"ods": ("odf", "File"),
-	"odp": ("odf", "File"),
-	"txt": ("text", "File"),
-	"csv": ("text", "File"),
+DEFAULT_ALLOWED = (
+	"jpg jpeg png gif tif tiff webp mp4 webm mov ogg oga mp3 m4a wav "
+	"pdf doc docx xls xlsx ppt pptx odt ods odp txt csv"
+)
+# What `filetype` calls the content a file name's extension promises, where it names it otherwise.
+RECOGNISED_AS = {
+	"jpeg": {"jpg"},
+	"tiff": {"tif"},
+	"oga": {"ogg"},
+	"mp4": {"mp4", "m4v"},
+	"m4a": {"m4a", "mp4"},
 }
+# Word, Excel and PowerPoint 97 files are compound files, whose kind `filetype` names only for some
+# writers: any compound file passes for them. Plain text has no signature at all.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_EXTENSIONS = {"doc", "xls", "ppt"}
+TEXT_EXTENSIONS = {"txt", "csv"}
+KIND_BY_MIME = {"image": "Image", "video": "Video", "audio": "Audio"}
 
 
-def content_type(content: bytes) -> str | None:
-	"""What the bytes are, judged by their signature, whatever the file is called."""
-	head = content[:16]
-	if head.startswith(b"\xff\xd8\xff"):
-		return "jpeg"
-	if head.startswith(b"\x89PNG\r\n\x1a\n"):
-		return "png"
-	if head[:6] in (b"GIF87a", b"GIF89a"):
-		return "gif"
-	if head[:4] in (b"II*\x00", b"MM\x00*"):
-		return "tiff"
-	if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-		return "webp"
-	if head[4:8] == b"ftyp":
-		return "mp4"
-	if head.startswith(b"\x1a\x45\xdf\xa3"):
-		return "webm"
-	if head.startswith(b"%PDF-"):
-		return "pdf"
-	if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-		return "ole"
-	if head.startswith(b"PK\x03\x04"):
-		return zipped_document(content)
+def allowed_extensions() -> set[str]:
+	"""The extensions the settings allow (spaces, commas or dots between them), else the default set."""
+	listed = settings.settings().get("allowed_file_types") or DEFAULT_ALLOWED
+	return {word.lower() for word in re.split(r"[\s,;.]+", listed) if word}
+
+
+def content_type(content: bytes) -> tuple[str, str] | None:
+	"""(extension, MIME type) of what the bytes are, judged by their content, whatever the file is called."""
+	guess = filetype.guess(content)
+	if guess:
+		return guess.extension, guess.mime
+	if content.startswith(OLE_SIGNATURE):
+		return "ole", "application/x-ole-storage"
 	if b"\x00" not in content:
 		try:
 			content.decode("utf-8")
-			return "text"
+			return "txt", "text/plain"
 		except UnicodeDecodeError:
 			return None
 	return None
 
 
-def zipped_document(content: bytes) -> str | None:
-	try:
-		names = set(zipfile.ZipFile(io.BytesIO(content)).namelist())
-	except zipfile.BadZipFile:
-		return None
-	if "[Content_Types].xml" in names:
-		return "ooxml"
-	if "mimetype" in names and "content.xml" in names:
-		return "odf"
-	return None
+def matches(extension: str, recognised: str) -> bool:
+	if extension in OLE_EXTENSIONS and recognised == "ole":
+		return True
+	if extension in TEXT_EXTENSIONS:
+		return recognised == "txt"
+	return recognised in RECOGNISED_AS.get(extension, {extension})
+
+
+def kind_by_name(filename: str) -> str:
+	"""The message kind a file's name promises (its content is checked when it is stored)."""
+	mime = mimetypes.guess_type(filename or "")[0] or ""
+	return KIND_BY_MIME.get(mime.split("/")[0], "File")
 
 
 def checked_kind(filename: str, content: bytes) -> str:
@@ -89,14 +77,14 @@ def checked_kind(filename: str, content: bytes) -> str:
 		fail("invalid", "The file is empty.")
 	limit_mb = settings.max_file_size_mb()
 	if len(content) > limit_mb * 1024 * 1024:
-		fail("invalid", "The file is larger than {0} MB.", limit_mb)
+		fail("invalid", "The file {0} is larger than {1} MB.", filename, limit_mb)
 	extension = os.path.splitext(filename or "")[1].lower().lstrip(".")
-	if extension not in ALLOWED:
+	if extension not in allowed_extensions():
 		fail("invalid", "Files of type {0} are not accepted.", extension or "?")
-	expected, kind = ALLOWED[extension]
-	if content_type(content) != expected:
+	found = content_type(content)
+	if not found or not matches(extension, found[0]):
 		fail("invalid", "The file {0} is not what its name says.", filename)
-	return kind
+	return KIND_BY_MIME.get(found[1].split("/")[0], "File")
 
 
 @dataclass(frozen=True)
@@ -113,7 +101,7 @@ def checked(filename: str, content: bytes) -> Upload:
 	"""An allowed file, with its preview made where one is needed; anything else is refused before
 	anything is written."""
 	kind = checked_kind(filename, content)
-	preview = png_preview(content) if content_type(content) == "tiff" else None
+	preview = png_preview(content) if content_type(content)[0] == "tif" else None
 	return Upload(os.path.basename(filename), content, kind, preview)
 
 

@@ -2,7 +2,7 @@
 and reading a client's history as operators and as the client see it."""
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import cint, now_datetime
 
 from iqchannels.engine.messages import MessageStamp, group_starts
 from iqchannels.records import realtime
@@ -25,6 +25,10 @@ MESSAGE_FIELDS = [
 	"read_at",
 	"external_id",
 	"ticket",
+	"channel",
+	"reply_to",
+	"edited_at",
+	"delivery_error",
 ]
 CLIENT_VISIBLE_FIELDS = [
 	"name",
@@ -57,9 +61,11 @@ def add_message(
 	publish: bool = True,
 	file: dict | None = None,
 	ticket: int | str | None = None,
+	**columns,
 ):
 	"""Store a message and keep the conversation's timestamps and preview in step. `file`: the
-	fields of a stored file (see files.store); `ticket`: the ticket the message was written for."""
+	fields of a stored file (see files.store); `ticket`: the ticket the message was written for;
+	`columns`: what else a channel knows of it (reply_to, original_html)."""
 	now = now_datetime()
 	message = frappe.get_doc(
 		{
@@ -76,6 +82,7 @@ def add_message(
 			"delivery_status": delivery_status,
 			"sent_at": now,
 			"ticket": ticket,
+			**columns,
 			**(file or {}),
 		}
 	)
@@ -160,7 +167,39 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 	for row, start in zip(rows, starts, strict=True):
 		row.group_start = start
 		row.author_name = names.get(row.author)
+	with_quotes_and_originals(rows)
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
+
+
+def with_quotes_and_originals(rows: list) -> None:
+	"""The start of each message a row answers (`quote`), and whether the row has an original (the
+	mail as sent) to open: two reads for the page, never one per message."""
+	if not rows:
+		return
+	quoted = {row.reply_to for row in rows if row.reply_to}
+	texts = (
+		dict(
+			frappe.get_all(
+				"IQC Message", filters={"name": ["in", list(quoted)]}, fields=["name", "text"], as_list=True
+			)
+		)
+		if quoted
+		else {}
+	)
+	originals = set(
+		frappe.get_all(
+			"IQC Message",
+			filters={"name": ["in", [row.name for row in rows]], "original_html": ["is", "set"]},
+			pluck="name",
+		)
+	)
+	for row in rows:
+		row.quote = (texts.get(cint(row.reply_to)) or texts.get(row.reply_to) or "")[:PREVIEW_LENGTH] or None
+		row.has_original = row.name in originals
+
+
+def original_html(message: str | int) -> str:
+	return frappe.db.get_value("IQC Message", cint(message), "original_html") or ""
 
 
 def client_visible_history(

@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from iqchannels.api import operator as api
-from iqchannels.channels import webhooks
+from iqchannels.channels import registry, webhooks
 from iqchannels.flows import distribution
 from iqchannels.records.signing import is_valid
 from iqchannels.tests.factories import (
@@ -89,7 +89,7 @@ class TestWebhooks(IQCTestCase):
 	def test_a_reply_is_posted_signed_to_the_webhook_and_marked_sent(self):
 		message = self.reply()
 		self.assertEqual(self.state(message).delivery_status, "Pending")
-		self.assertEqual(webhooks.deliver(message), "Sent")
+		self.assertEqual(registry.attempt(message), "Sent")
 		[(body, signature)] = self.partner.received
 		self.assertTrue(is_valid(self.channel.get_password("secret"), body, signature))
 		sent = json.loads(body)
@@ -97,7 +97,7 @@ class TestWebhooks(IQCTestCase):
 		self.assertEqual((sent["message"]["id"], sent["message"]["text"]), (message, "Yes, it left today"))
 		self.assertEqual(sent["message"]["author_name"], "Ann")
 		# Delivered once: a second run of the job sends nothing.
-		webhooks.deliver(message)
+		registry.attempt(message)
 		self.assertEqual(len(self.partner.received), 1)
 
 	def test_notes_never_leave_and_channels_without_a_webhook_keep_replies_for_the_history(self):
@@ -111,26 +111,26 @@ class TestWebhooks(IQCTestCase):
 	def test_a_partner_that_is_down_gets_the_reply_again_later_until_it_fails_for_good(self):
 		self.partner.status = 503
 		message = self.reply()
-		self.assertEqual(webhooks.deliver(message), "Pending")
+		self.assertEqual(registry.attempt(message), "Pending")
 		state = self.state(message)
 		self.assertEqual(state.delivery_attempts, 1)
 		self.assertIn("HTTP 503", state.delivery_error)
 		self.assertGreater(state.next_attempt_at, now_datetime())
-		self.assertNotIn(message, webhooks.retry_due())  # its pause is not over
+		self.assertNotIn(message, registry.retry_due())  # its pause is not over
 		frappe.db.set_value("IQC Message", message, "next_attempt_at", now_datetime() - timedelta(seconds=1))
-		self.assertIn(message, webhooks.retry_due())
-		for _ in webhooks.RETRY_AFTER_MINUTES:
-			webhooks.deliver(message)
+		self.assertIn(message, registry.retry_due())
+		for _ in registry.RETRY_AFTER_MINUTES:
+			registry.attempt(message)
 		self.assertEqual(self.state(message).delivery_status, "Failed")
-		self.assertEqual(len(self.partner.received), len(webhooks.RETRY_AFTER_MINUTES) + 1)
+		self.assertEqual(len(self.partner.received), len(registry.RETRY_AFTER_MINUTES) + 1)
 		# Back up: a new reply goes through.
 		self.partner.status = 200
-		self.assertEqual(webhooks.deliver(self.reply("Sorry for the wait")), "Sent")
+		self.assertEqual(registry.attempt(self.reply("Sorry for the wait")), "Sent")
 
 	def test_an_unreachable_webhook_is_an_error_to_retry_not_a_crash(self):
 		self.partner.stop()
 		message = self.reply()
-		self.assertEqual(webhooks.deliver(message), "Pending")
+		self.assertEqual(registry.attempt(message), "Pending")
 		self.assertIn("ConnectionError", self.state(message).delivery_error)
 
 	def callback(self, body, **kwargs):
@@ -144,7 +144,7 @@ class TestWebhooks(IQCTestCase):
 
 	def test_the_partner_reports_delivered_then_read_and_states_never_go_back(self):
 		message = self.reply()
-		webhooks.deliver(message)
+		registry.attempt(message)
 		self.assertEqual(
 			self.callback({"message_id": message, "status": "delivered"})["delivery_status"], "Delivered"
 		)
@@ -159,7 +159,7 @@ class TestWebhooks(IQCTestCase):
 
 	def test_bad_callbacks_change_nothing(self):
 		message = self.reply()
-		webhooks.deliver(message)
+		registry.attempt(message)
 		client_message = frappe.db.get_value(
 			"IQC Message", {"conversation": str(self.conversation), "author_type": "Client"}
 		)

@@ -7,6 +7,7 @@ import zipfile
 
 import frappe
 
+from iqchannels.api import clients as clients_api
 from iqchannels.api import operator as api
 from iqchannels.flows import distribution
 from iqchannels.flows.replies import post_operator_message
@@ -124,28 +125,28 @@ class TestWorkspaceApi(IQCTestCase):
 
 	def test_an_operator_edits_the_card_of_their_client_only(self):
 		frappe.set_user(self.ann)
-		card = api.update_client(
+		card = clients_api.update_client(
 			self.client, {"full_name": "Ivan Petrov", "vip": 1, "phone": "+7 900 000-00-01"}
 		)
 		self.assertEqual((card.full_name, card.vip, card.phone), ("Ivan Petrov", 1, "+7 900 000-00-01"))
-		self.assertRefused(400, api.update_client, self.client, {"blocked": 1})
+		self.assertRefused(400, clients_api.update_client, self.client, {"blocked": 1})
 		self.assertEqual(frappe.db.get_value("IQC Client", self.client, "blocked"), 0)
 		frappe.set_user(self.stranger)
-		self.assertRefused(403, api.update_client, self.client, {"full_name": "Somebody Else"})
+		self.assertRefused(403, clients_api.update_client, self.client, {"full_name": "Somebody Else"})
 		self.assertEqual(frappe.db.get_value("IQC Client", self.client, "full_name"), "Ivan Petrov")
 
 	def test_identities_are_added_once_and_never_taken_from_another_client(self):
 		other = client_writes(self.channel, "taken-id", "another client").client
 		frappe.set_user(self.ann)
-		card = api.add_client_identity(self.client, self.channel.name, "crm-extra")
+		card = clients_api.add_client_identity(self.client, self.channel.name, "crm-extra")
 		self.assertEqual(len(card.identities), 2)
-		self.assertRefused(409, api.add_client_identity, self.client, self.channel.name, "taken-id")
+		self.assertRefused(409, clients_api.add_client_identity, self.client, self.channel.name, "taken-id")
 		self.assertEqual(
 			frappe.db.count("IQC Client Identity", {"external_id": "taken-id", "parent": other}), 1
 		)
 		extra = next(i.name for i in card.identities if i.external_id == "crm-extra")
-		self.assertEqual(len(api.remove_client_identity(self.client, extra).identities), 1)
-		self.assertRefused(404, api.remove_client_identity, self.client, extra)
+		self.assertEqual(len(clients_api.remove_client_identity(self.client, extra).identities), 1)
+		self.assertRefused(404, clients_api.remove_client_identity, self.client, extra)
 
 	def test_the_customer_reads_replies_but_never_notes_or_system_remarks(self):
 		external_id = frappe.db.get_value("IQC Client Identity", {"parent": str(self.client)}, "external_id")

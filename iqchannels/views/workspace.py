@@ -34,6 +34,7 @@ CLIENT_FIELDS = [
 	"birthday",
 	"notes",
 	"last_seen_at",
+	"merged_into",
 ]
 # What an operator may change on a client's card; identities have their own calls.
 EDITABLE_CLIENT_FIELDS = [
@@ -156,11 +157,13 @@ def client_card(client: str | int) -> dict:
 	card = frappe.db.get_value("IQC Client", str(client), CLIENT_FIELDS, as_dict=True)
 	card.name = cint(card.name)
 	card.online = bool(card.last_seen_at and now_datetime() - card.last_seen_at < ONLINE_FOR)
-	card.identities = frappe.get_all(
-		"IQC Client Identity",
-		filters={"parent": str(client), "parenttype": "IQC Client"},
-		fields=["name", "channel", "external_id"],
-		order_by="idx",
+	card.identities = frappe.db.sql(
+		"""select i.name, i.channel, i.external_id, i.label, i.unreachable, i.unreachable_reason,
+			c.channel_type
+		from `tabIQC Client Identity` i left join `tabIQC Channel` c on c.name = i.channel
+		where i.parent=%s and i.parenttype='IQC Client' order by i.idx""",
+		str(client),
+		as_dict=True,
 	)
 	card.conversation_count = frappe.db.count("IQC Conversation", {"client": str(client)})
 	card.previous = frappe.get_all(
@@ -171,6 +174,35 @@ def client_card(client: str | int) -> dict:
 		limit=PREVIOUS_CONVERSATIONS,
 	)
 	return card
+
+
+def find_clients(search: str, exclude: str | int | None = None, limit: int = 10) -> list[dict]:
+	"""Profiles whose name, e-mail, phone or one of whose identities matches `search`, among those the
+	current user may see (supervisors: all; operators: the clients of conversations they see)."""
+	search = (search or "").strip()
+	if len(search) < 2:
+		return []
+	pattern = f"%{frappe.db.escape(search, percent=False)[1:-1]}%"
+	rows = frappe.db.sql(
+		"""select distinct c.name, c.full_name, c.email, c.phone from `tabIQC Client` c
+		left join `tabIQC Client Identity` i on i.parent = c.name and i.parenttype = 'IQC Client'
+		where c.merged_into is null and c.name != %(exclude)s and (c.full_name like %(p)s
+			or c.email like %(p)s or c.phone like %(p)s or i.external_id like %(p)s or i.label like %(p)s)
+		order by c.last_seen_at desc limit %(limit)s""",
+		{"p": pattern, "exclude": str(cint(exclude)), "limit": limit * 3},
+		as_dict=True,
+	)
+	if not roles.is_supervisor() and rows:
+		seen = set(
+			frappe.get_list(
+				"IQC Conversation",
+				filters={"client": ["in", [str(r.name) for r in rows]]},
+				pluck="client",
+				distinct=True,
+			)
+		)
+		rows = [r for r in rows if str(r.name) in seen]
+	return rows[:limit]
 
 
 def counters(user: str) -> dict:

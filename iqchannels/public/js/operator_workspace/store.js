@@ -10,7 +10,8 @@ const PAGE = 50;
 
 export function call(method, args = {}, type = "GET") {
 	return frappe
-		.call({ method: API + method, args, type, freeze: false })
+		// A bare name is the operator's API; other endpoints are named in full.
+		.call({ method: method.includes(".") ? method : API + method, args, type, freeze: false })
 		.then((r) => r.message);
 }
 
