@@ -4,12 +4,8 @@ client's tickets, and every action on a ticket. See README, "Tickets"."""
 import frappe
 from frappe.utils import cint
 
-from iqchannels.api.operator import (
-	require_operator,
-	visible_client,
-	visible_conversation,
-	workable_conversation,
-)
+from iqchannels.api.clients import visible_client
+from iqchannels.api.operator import require_operator, visible_conversation, workable_conversation
 from iqchannels.engine.tickets import Action
 from iqchannels.flows import tickets as flow
 from iqchannels.records import roles
