@@ -235,7 +235,7 @@ def merge(keep: str, other: str, user: str) -> None:
 	if keep == other:
 		fail("invalid", "A client cannot be merged with themselves.")
 	rows = {
-		row.name: row
+		str(row.name): row
 		for row in frappe.get_all(
 			"IQC Client",
 			filters={"name": ["in", [keep, other]]},
