@@ -25,6 +25,7 @@ export const state = reactive({
 	max_file_size_mb: 10,
 	max_message_length: 4096,
 	notice: null,
+	telegram_link: null,
 });
 
 let token = null;
@@ -120,6 +121,7 @@ async function open_session() {
 	state.has_more = answer.has_more;
 	state.to_rate = answer.to_rate;
 	state.queue = answer.queue;
+	state.telegram_link = answer.telegram_link;
 	state.accept = answer.accept;
 	state.max_file_size_mb = answer.max_file_size_mb;
 	state.max_message_length = answer.max_message_length;
