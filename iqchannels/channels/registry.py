@@ -9,12 +9,15 @@ import frappe
 from frappe.utils import cint, now_datetime
 
 from iqchannels.channels.base import ChannelAdapter, DeliveryError, schedule
+from iqchannels.channels.telegram import TelegramBot
 from iqchannels.channels.webhooks import PartnerApi
 from iqchannels.channels.widget import WebChat
 from iqchannels.records.clients import mark_unreachable
 from iqchannels.records.messages import publish_delivery
 
-ADAPTERS: dict[str, ChannelAdapter] = {adapter.channel_type: adapter for adapter in (WebChat(), PartnerApi())}
+ADAPTERS: dict[str, ChannelAdapter] = {
+	adapter.channel_type: adapter for adapter in (WebChat(), PartnerApi(), TelegramBot())
+}
 # Channel types whose adapter is still to come keep replies in the history for the client's side.
 READS_HISTORY = ChannelAdapter()
 # Minutes to wait after the 1st, 2nd, ... failed attempt; one more failure and the message is Failed.

@@ -1,4 +1,5 @@
-"""bench commands of the app (layer: endpoints): `bench --site SITE iqchannels-demo`."""
+"""bench commands of the app (layer: endpoints): `bench --site SITE iqchannels-demo`,
+`bench --site SITE iqchannels-telegram-poll`."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -23,4 +24,17 @@ def demo(context):
 	click.echo(summary)
 
 
-commands = [demo]
+@click.command("iqchannels-telegram-poll")
+@click.option("--once", is_flag=True, help="One round of getUpdates over the channels, then exit.")
+@click.option(
+	"--timeout", type=int, default=25, show_default=True, help="Seconds a getUpdates long poll waits."
+)
+@pass_context
+def telegram_poll(context, once=False, timeout=25):
+	"""Fetch the updates of the Telegram channels in Polling mode, until stopped (SIGTERM)."""
+	from iqchannels.flows.telegram import run
+
+	run(get_site(context), timeout=timeout, once=once, echo=click.echo)
+
+
+commands = [demo, telegram_poll]

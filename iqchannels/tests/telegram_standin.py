@@ -545,7 +545,10 @@ class RequestHandler(BaseHTTPRequestHandler):
 		self.send_header("Content-Type", content_type)
 		self.send_header("Content-Length", str(len(data)))
 		self.end_headers()
-		self.wfile.write(data)
+		try:
+			self.wfile.write(data)
+		except (BrokenPipeError, ConnectionResetError):
+			pass  # the caller went away (a poller stopped mid long poll): nothing is confirmed
 
 
 def summary(call: dict) -> dict:

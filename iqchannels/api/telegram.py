@@ -1,0 +1,62 @@
+"""Telegram's webhook (layer: endpoints): the updates of a channel's bot, POSTed by Telegram.
+
+POST /api/method/iqchannels.api.telegram.webhook?channel=<channel> with an Update as JSON and the
+header `X-Telegram-Bot-Api-Secret-Token`, the channel's secret given to setWebhook when the channel was
+saved. A request without the right secret is refused with 403 and writes nothing. Every update that
+gets past it is answered 200, also one that cannot be understood (it is logged for the supervisors),
+so that Telegram does not send it again; 5xx (Telegram then retries) only when the update could not be
+handled now: a file that could not be fetched, the database busy.
+"""
+
+import hmac
+import json
+
+import frappe
+from frappe import _
+
+from iqchannels.channels.telegram import CHANNEL_TYPE
+from iqchannels.flows.telegram import log_unreadable, take_update
+from iqchannels.records.exceptions import fail
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def webhook() -> dict:
+	channel = verified_channel(frappe.request.args.get("channel"))
+	body = frappe.request.get_data(cache=True) or b""
+	if len(body) > MAX_BODY_BYTES:
+		log_unreadable(channel, body[:2000], _("The update is larger than {0} bytes.").format(MAX_BODY_BYTES))
+		return {"ok": True}
+	try:
+		update = json.loads(body)
+	except ValueError:
+		update = None
+	if not isinstance(update, dict):
+		log_unreadable(channel, body[:20000], _("The update is not a JSON object."))
+		return {"ok": True}
+	taken = take_update(channel, update)
+	return {"ok": True, "message": taken[0].name if taken else None}
+
+
+def verified_channel(name):
+	"""The enabled Telegram channel the request is for, once the request's secret is the channel's."""
+	found = (
+		frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
+		if isinstance(name, str) and name
+		else None
+	)
+	channel = frappe.get_cached_doc("IQC Channel", found.name) if found else None
+	secret = (
+		channel.get_password("secret", raise_exception=False)
+		if channel and found.channel_type == CHANNEL_TYPE
+		else None
+	)
+	given = frappe.get_request_header(SECRET_HEADER) or ""
+	# Compared in constant time, so the answer's timing tells nothing of the secret.
+	if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+		fail("forbidden", "This request does not come from the channel's Telegram bot.")
+	if not found.enabled:
+		fail("forbidden", "Channel {0} is disabled.", found.name)
+	return channel
