@@ -56,7 +56,7 @@ def log_unreadable(channel, update, reason: str) -> None:
 	if isinstance(body, bytes):
 		body = body.decode(errors="replace")
 	frappe.log_error(
-		title=_("IQChannels: {0}: a Telegram update not understood").format(channel.name),
+		title=_("IQChannels: {0}: a Telegram update not understood").format(channel.name)[:140],
 		message=_("Reason: {0}").format(reason) + "\n\n" + body[:20000],
 		reference_doctype="IQC Channel",
 		reference_name=channel.name,
@@ -124,7 +124,7 @@ def take_polled(channel, update: dict, failures: dict) -> None:
 			raise
 		# Given up: the update is logged with the fault, so the channel's later updates still come in.
 		frappe.log_error(
-			title=_("IQChannels: {0}: a Telegram update passed over").format(channel.name),
+			title=_("IQChannels: {0}: a Telegram update passed over").format(channel.name)[:140],
 			message=frappe.get_traceback() + "\n\n" + json.dumps(update, ensure_ascii=False)[:20000],
 			reference_doctype="IQC Channel",
 			reference_name=channel.name,
@@ -178,7 +178,7 @@ class ChannelPoller(threading.Thread):
 					errors += 1  # kept as the channel's last error by `poll`
 				except Exception:
 					frappe.db.rollback()
-					frappe.log_error(title=_("IQChannels: {0}: Telegram polling").format(self.channel))
+					frappe.log_error(title=_("IQChannels: {0}: Telegram polling").format(self.channel)[:140])
 					frappe.db.commit()
 					errors += 1
 				self.stopping.wait(BACKOFF_SECONDS[min(errors, len(BACKOFF_SECONDS)) - 1])
