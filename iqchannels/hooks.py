@@ -30,6 +30,8 @@ permission_query_conditions = {
 	"IQC Ticket Event": "iqchannels.records.permissions.ticket_event_condition",
 }
 doc_events = {
+	# Saving a Telegram channel checks its token and registers (or removes) its webhook.
+	"IQC Channel": {"on_update": "iqchannels.channels.telegram.on_channel_saved"},
 	# Assigned on the desk (the form's sidebar): the ticket's assignee follows.
 	"ToDo": {
 		"after_insert": "iqchannels.records.tickets.mirror_assignee",

@@ -4,7 +4,7 @@ defaults, the default ticket types and the tickets' Kanban board."""
 import frappe
 
 from iqchannels.engine.tickets import TicketStatus
-from iqchannels.records.roles import ALL_ROLES
+from iqchannels.records.roles import ALL_ROLES, SUPERVISOR
 
 STANDARD_RESULTS = {
 	"Resolved": "The client's question was answered.",
@@ -39,6 +39,7 @@ def after_install():
 	ensure_settings()
 	ensure_ticket_types()
 	ensure_ticket_board()
+	ensure_error_log_access()
 
 
 def after_migrate():
@@ -46,6 +47,16 @@ def after_migrate():
 	ensure_results()
 	ensure_ticket_types()
 	ensure_ticket_board()
+	ensure_error_log_access()
+
+
+def ensure_error_log_access():
+	"""Supervisors read the Error Log: a channel that cannot reach Telegram or its mail server, or a
+	message it could not understand, is recorded there with the reason."""
+	from frappe.permissions import add_permission
+
+	if not frappe.db.exists("Custom DocPerm", {"parent": "Error Log", "role": SUPERVISOR}):
+		add_permission("Error Log", SUPERVISOR, 0)
 
 
 def ensure_roles():
