@@ -204,7 +204,8 @@ class TelegramStandin:
 		handler = METHODS.get(method.lower())
 		if not handler:
 			raise ApiError(404, "Not Found")
-		call = {"method": method, "params": params, "files": files}
+		# When it arrived (epoch seconds): the benchmark times a reply's way to the bot by it.
+		call = {"method": method, "params": params, "files": files, "at": time.time()}
 		with self.condition:
 			for index, (failing, error) in enumerate(self.failures):
 				if failing == method.lower():
@@ -523,7 +524,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 				data = BUILDERS[data["builder"]](**data.get("args", {}))
 			return self.answer(200, {"ok": True, "result": standin.push(data)})
 		if action == "sent":
-			return self.answer(200, {"ok": True, "result": [summary(call) for call in standin.sent]})
+			since = int(args.get("since") or 0)  # the calls from this index on
+			return self.answer(200, {"ok": True, "result": [summary(call) for call in standin.sent[since:]]})
 		if action == "file":
 			file_id = standin.add_file(
 				body, args.get("name") or "file.bin", args.get("folder") or "documents"
