@@ -9,6 +9,9 @@ It times, over `--messages` messages each:
 - a website visitor's send (`iqchannels.api.widget.send`) until the operator's socket has the message;
 - a partner's signed message (`iqchannels.api.inbound.message`) until the operator's socket has it;
 - a reply from the desk (`iqchannels.api.operator.reply`) until the visitor's socket has it;
+- a Telegram user's message, pushed through the Bot API stand-in that `e2e/run` starts (it posts the
+  update to the site's webhook as Telegram does), until the operator's socket has it;
+- a reply from the desk into a Telegram conversation until the stand-in Bot API has the `sendMessage`;
 
 and, in the same run and against the same server, a plain authenticated REST insert of a small document
 (`POST /api/resource/ToDo`), the yardstick the figures are printed against. A new client's first message,
@@ -37,6 +40,7 @@ class Listener:
 
 	def __init__(self, args, cookie: str):
 		self.arrived: dict[int, float] = {}
+		self.by_text: dict[str, tuple[float, int]] = {}  # preview -> (arrival, conversation)
 		self.condition = threading.Condition()
 		self.namespace = f"/{args.site}"
 		self.socket = socketio.Client(reconnection=False)
@@ -53,7 +57,10 @@ class Listener:
 		name = payload.get("message")
 		name = name["name"] if isinstance(name, dict) else name
 		with self.condition:
-			self.arrived.setdefault(int(name), time.perf_counter())
+			now = time.perf_counter()
+			self.arrived.setdefault(int(name), now)
+			if payload.get("preview"):
+				self.by_text.setdefault(payload["preview"], (now, payload.get("conversation")))
 			self.condition.notify_all()
 
 	def wait_for(self, name: int, timeout: float = 15) -> float:
@@ -61,6 +68,41 @@ class Listener:
 			if not self.condition.wait_for(lambda: name in self.arrived, timeout):
 				raise TimeoutError(f"message {name} never arrived")
 			return self.arrived[name]
+
+	def wait_for_text(self, text: str, timeout: float = 15) -> tuple[float, int]:
+		with self.condition:
+			if not self.condition.wait_for(lambda: text in self.by_text, timeout):
+				raise TimeoutError(f"message {text!r} never arrived")
+			return self.by_text[text]
+
+
+class BotApi:
+	"""The Telegram Bot API stand-in's control surface (iqchannels.tests.telegram_standin)."""
+
+	def __init__(self, url: str):
+		self.url = url.rstrip("/")
+		self.seen = len(self.sent())
+
+	def push_text(self, user_id: int, text: str) -> None:
+		sender = {"id": user_id, "is_bot": False, "first_name": "Latency", "username": f"latency{user_id}"}
+		answer = requests.post(
+			f"{self.url}/control/push",
+			json={"builder": "text_update", "args": {"text": text, "sender": sender}},
+		)
+		answer.raise_for_status()
+
+	def sent(self, since: int = 0) -> list[dict]:
+		return requests.get(f"{self.url}/control/sent", params={"since": since}).json()["result"]
+
+	def wait_for_sent(self, text: str, timeout: float = 15) -> float:
+		"""When (epoch seconds) the bot was asked to send `text`."""
+		deadline = time.time() + timeout
+		while time.time() < deadline:
+			for call in self.sent(self.seen):
+				if call["method"] == "sendMessage" and call["params"].get("text") == text:
+					return call["at"]
+			time.sleep(0.002)
+		raise TimeoutError(f"the bot never sent {text!r}")
 
 
 def login(args, user: str, password: str) -> requests.Session:
@@ -155,6 +197,25 @@ def main():
 		)["message"]
 		return visitor["ears"].wait_for(sent["name"]) - began
 
+	bot = BotApi(data["telegram_api"]) if data.get("telegram_api") else None
+	telegram_chats: dict[int, int] = {}  # Telegram user -> conversation
+
+	def telegram_send(i: int) -> float:
+		user_id = 7_000_000 + (int(run, 16) % 1000) * 100 + i % PARTNER_CLIENTS
+		text = f"Telegram message {run} {i}"
+		began = time.perf_counter()
+		bot.push_text(user_id, text)
+		arrived, conversation = operator_ears.wait_for_text(text)
+		telegram_chats[user_id] = conversation
+		return arrived - began
+
+	def telegram_reply(i: int) -> float:
+		conversation = list(telegram_chats.values())[i % len(telegram_chats)]
+		text = f"Telegram reply {run} {i}"
+		began = time.time()
+		post(supervisor, api + "operator.reply", data={"conversation": conversation, "text": text})
+		return bot.wait_for_sent(text) - began
+
 	def rest_insert(i: int) -> float:
 		began = time.perf_counter()
 		post(
@@ -172,6 +233,10 @@ def main():
 	runs["widget send → operator's socket"] = [widget_send(i) for i in range(args.messages)]
 	runs["API message → operator's socket"] = [partner_send(i) for i in range(args.messages)]
 	runs["desk reply → visitor's socket"] = [reply(i) for i in range(args.messages)]
+	if bot:
+		runs["Telegram, a new user's first message"] = [telegram_send(i) for i in range(PARTNER_CLIENTS)]
+		runs["Telegram update → operator's socket"] = [telegram_send(i) for i in range(args.messages)]
+		runs["desk reply → the bot API (Telegram)"] = [telegram_reply(i) for i in range(args.messages)]
 
 	yardstick = statistics.median(runs["REST insert of a ToDo (the yardstick)"]) * 1000
 	print(f"message latency over {args.messages} messages each (first messages apart), on {args.site_url}")
