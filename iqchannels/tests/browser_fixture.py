@@ -1,7 +1,10 @@
 """Data for the tests that drive a running site from outside (the browser tests and the socket.io
-test): operators with known passwords, a line, an API channel with a known secret and a website chat.
+test): operators with known passwords, a line, an API channel with a known secret and a website chat;
+a Telegram channel of the line on the Telegram stand-in (tests/telegram_standin.py, run as a process by
+e2e/run) and an E-mail channel bound to an Email Account on the test mail servers (.ci/mailserver).
 
-	bench --site SITE execute iqchannels.tests.browser_fixture.prepare
+	bench --site SITE execute iqchannels.tests.browser_fixture.prepare \
+		[--kwargs "{'telegram_api': 'http://127.0.0.1:8790'}"]
 
 prints them as JSON. Each call makes new ones, so runs never meet each other's data.
 """
@@ -13,7 +16,10 @@ from iqchannels.flows.statuses import change_status
 from iqchannels.records.clients import client_for_identity
 from iqchannels.records.messages import fast_insert
 from iqchannels.records.roles import OPERATOR, SUPERVISOR
-from iqchannels.tests.factories import make_channel, make_line, make_user, unique
+from iqchannels.tests.factories import make_channel, make_email_account, make_line, make_user, unique
+from iqchannels.tests.telegram_standin import DEFAULT_TOKEN
+
+MAIL_DOMAIN = "iqc-mail.test"
 
 PASSWORD = "iqc-Browser-7431"
 
@@ -28,7 +34,11 @@ def person(role: str, first_name: str) -> str:
 	return user
 
 
-def prepare() -> dict:
+def prepare(telegram_api: str | None = None) -> dict:
+	"""`telegram_api`: the stand-in's base URL (default $IQC_TELEGRAM_API, else 127.0.0.1:8790)."""
+	import os
+
+	telegram_api = (telegram_api or os.environ.get("IQC_TELEGRAM_API") or "http://127.0.0.1:8790").rstrip("/")
 	frappe.set_user("Administrator")
 	# A fresh test site has not been through the setup wizard, which the desk would open instead.
 	frappe.db.set_single_value("System Settings", "setup_complete", 1)
@@ -47,6 +57,20 @@ def prepare() -> dict:
 		greeting_text="Hello! An operator will answer shortly.",
 		csat_text="Please rate our help",
 	)
+	# Telegram through the stand-in: inserting the channel registers the site's webhook with it.
+	telegram = make_channel(
+		line,
+		"Telegram",
+		bot_token=DEFAULT_TOKEN,
+		api_base_url=telegram_api,
+		telegram_mode="Webhook",
+	)
+	if not registered(telegram_api, telegram.name):
+		frappe.throw(f"The Telegram channel did not register its webhook with {telegram_api}")
+	# E-mail: a mailbox on the test mail servers, bound to a channel of the same line.
+	email_address = f"{unique('support')}@{MAIL_DOMAIN}"
+	email_account = make_email_account(email_address)
+	email_channel = make_channel(line, "E-mail", email_account=email_account.name)
 	shortcut = unique("thanks")
 	frappe.get_doc(
 		{
@@ -82,7 +106,23 @@ def prepare() -> dict:
 		"website_chat": website_chat.name,
 		"quick_reply": shortcut,
 		"ticket_type": ticket_type.name,
+		"telegram_channel": telegram.name,
+		"telegram_api": telegram_api,
+		"telegram_token": DEFAULT_TOKEN,
+		"email_channel": email_channel.name,
+		"email_account": email_account.name,
+		"email_address": email_address,
 	}
+
+
+def registered(telegram_api: str, channel: str) -> bool:
+	"""Whether the stand-in's webhook is now this channel's."""
+	import json
+	import urllib.request
+
+	with urllib.request.urlopen(f"{telegram_api}/control/webhook", timeout=10) as answer:
+		webhook = json.load(answer)["result"]
+	return (webhook.get("url") or "").endswith(f"channel={channel}")
 
 
 def long_history(operator: str, channel: str, messages: int = 2000, per_conversation: int = 50) -> dict:

@@ -10,6 +10,7 @@ from iqchannels.flows.receiving import receive_client_message
 from iqchannels.records.clients import client_for_identity
 from iqchannels.records.roles import OPERATOR, SUPERVISOR
 from iqchannels.records.signing import sign
+from iqchannels.tests import mail_servers
 
 
 def unique(prefix: str) -> str:
@@ -138,3 +139,25 @@ class IQCTestCase(FrappeTestCase):
 
 	def count(self, doctype: str, **filters) -> int:
 		return frappe.db.count(doctype, filters)
+
+
+def make_email_account(address: str, smtp_port: int | None = None, imap_port: int | None = None):
+	"""An Email Account on the test mail servers, set up as a user sets one up in the desk."""
+	return frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": unique("Mailbox"),
+			"email_id": address,
+			"password": mail_servers.PASSWORD,
+			"enable_incoming": 1,
+			"use_imap": 1,
+			"email_server": mail_servers.IMAP_HOST,
+			"incoming_port": imap_port or mail_servers.IMAP_PORT,
+			"imap_folder": [{"folder_name": "INBOX"}],
+			"email_sync_option": "UNSEEN",
+			"enable_outgoing": 1,
+			"smtp_server": mail_servers.IMAP_HOST,
+			"smtp_port": smtp_port or mail_servers.SMTP_PORT,
+			"create_contact": 0,
+		}
+	).insert(ignore_permissions=True)

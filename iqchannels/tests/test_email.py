@@ -16,31 +16,16 @@ from iqchannels.channels import registry
 from iqchannels.flows import lifecycle, mailboxes
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.tests import mail_servers, sample_files
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, unique
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	make_channel,
+	make_email_account,
+	make_line,
+	make_operator,
+	unique,
+)
 
 DOMAIN = "iqc-mail.test"
-
-
-def make_email_account(address: str, smtp_port: int | None = None, imap_port: int | None = None):
-	"""An Email Account on the test mail servers, set up as a user sets one up in the desk."""
-	return frappe.get_doc(
-		{
-			"doctype": "Email Account",
-			"email_account_name": unique("Mailbox"),
-			"email_id": address,
-			"password": mail_servers.PASSWORD,
-			"enable_incoming": 1,
-			"use_imap": 1,
-			"email_server": mail_servers.IMAP_HOST,
-			"incoming_port": imap_port or mail_servers.IMAP_PORT,
-			"imap_folder": [{"folder_name": "INBOX"}],
-			"email_sync_option": "UNSEEN",
-			"enable_outgoing": 1,
-			"smtp_server": mail_servers.IMAP_HOST,
-			"smtp_port": smtp_port or mail_servers.SMTP_PORT,
-			"create_contact": 0,
-		}
-	).insert(ignore_permissions=True)
 
 
 def make_mail(
