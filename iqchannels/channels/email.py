@@ -46,8 +46,7 @@ from iqchannels.engine.mail_text import (
 from iqchannels.records import channel_errors, files, settings
 
 CHANNEL_TYPE = "E-mail"
-OUTGOING_ERROR = "Outgoing mail: {0}"
-INCOMING_ERROR = "Incoming mail: {0}"
+OUTGOING, INCOMING = "outgoing", "incoming"
 REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=\"https?:[^\"]*\"[^>]*>", re.IGNORECASE)
 
 
@@ -66,14 +65,20 @@ def channel_of_account(account: str):
 	return frappe.get_cached_doc("IQC Channel", name) if name else None
 
 
-def report_error(channel: str, template: str, reason: str) -> None:
-	channel_errors.report(channel, _(template).format(reason))
+def error_text(side: str, reason: str) -> str:
+	if side == OUTGOING:
+		return _("Outgoing mail: {0}").format(reason)
+	return _("Incoming mail: {0}").format(reason)
 
 
-def clear_error(channel: str, template: str) -> None:
+def report_error(channel: str, side: str, reason: str) -> None:
+	"""The channel shows what is wrong with its mail server, incoming or outgoing."""
+	channel_errors.report(channel, error_text(side, reason))
+
+
+def clear_error(channel: str, side: str) -> None:
 	"""The incoming or outgoing side works again: its error goes, the other side's stays."""
-	prefix = _(template).format("")
-	if (frappe.db.get_value("IQC Channel", channel, "last_error") or "").startswith(prefix):
+	if (frappe.db.get_value("IQC Channel", channel, "last_error") or "").startswith(error_text(side, "")):
 		channel_errors.clear(channel)
 
 
@@ -374,7 +379,7 @@ class EmailChannel(ChannelAdapter):
 			reason = queue_error(queue)
 			# Parked until our next attempt; Frappe's own flush would otherwise send it in between.
 			queue.db_set("status", "Error")
-			report_error(channel.name, OUTGOING_ERROR, reason)
+			report_error(channel.name, OUTGOING, reason)
 			raise DeliveryError(reason)
-		clear_error(channel.name, OUTGOING_ERROR)
+		clear_error(channel.name, OUTGOING)
 		return f"<{message_id}>"

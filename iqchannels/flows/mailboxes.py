@@ -73,10 +73,10 @@ def pull_account(account, channel) -> int:
 			take(account, channel, raw, uid)
 		taken += len(mails)
 		if error:
-			mail_channel.report_error(channel.name, mail_channel.INCOMING_ERROR, error)
+			mail_channel.report_error(channel.name, mail_channel.INCOMING, error)
 			frappe.db.commit()
 			break
-		mail_channel.clear_error(channel.name, mail_channel.INCOMING_ERROR)
+		mail_channel.clear_error(channel.name, mail_channel.INCOMING)
 		frappe.db.commit()
 		if len(mails) < ROUND:
 			break
