@@ -46,13 +46,6 @@ class ChannelEmailAccount(EmailAccount):
 			return super().receive()
 		return pull_account(self, channel)
 
-	def build_email_sync_rule(self):
-		# The channel's mailbox is read as a mail client reads it: what is unread is new. Frappe's "ALL"
-		# counts from the Communications it made, and a bound account makes none.
-		if mail_channel.channel_of_account(self.name):
-			return "UNSEEN"
-		return super().build_email_sync_rule()
-
 
 def pull(account: str) -> int:
 	"""Pull the mailbox of the Email Account bound to a channel now; returns the mails taken."""
@@ -87,6 +80,8 @@ def fetch(account) -> tuple[list[tuple[bytes, str | None]], str | None]:
 	"""One round of new mails, (raw mail, uid) each, through the account's own connection; and the
 	reason when the mail server could not be read (what was fetched before that is still returned)."""
 	mails: list = []
+	# The channel's mailbox is read as a mail client reads it: what is unread is new. (Frappe's "ALL"
+	# counts from the Communications it made, and a bound account makes none.)
 	rule = "UNSEEN" if account.use_imap else None
 	server = None
 	try:
