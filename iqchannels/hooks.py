@@ -29,6 +29,10 @@ permission_query_conditions = {
 	"IQC Ticket": "iqchannels.records.permissions.ticket_condition",
 	"IQC Ticket Event": "iqchannels.records.permissions.ticket_event_condition",
 }
+# An Email Account bound to an E-mail channel brings its mail to the channel when Frappe's scheduler
+# pulls it (flows/mailboxes.py); every other account is received as Frappe receives it.
+override_doctype_class = {"Email Account": "iqchannels.flows.mailboxes.ChannelEmailAccount"}
+
 doc_events = {
 	# Saving a Telegram channel checks its token and registers (or removes) its webhook.
 	"IQC Channel": {"on_update": "iqchannels.channels.telegram.on_channel_saved"},
