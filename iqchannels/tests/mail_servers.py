@@ -21,6 +21,7 @@ import signal
 import smtplib
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +43,12 @@ def ensure_running(bench_dir: str | None = None) -> None:
 	if listening(IMAP_PORT) and listening(SMTP_PORT):
 		return
 	args = [str(SCRIPT), "start"] + ([bench_dir] if bench_dir else [])
-	subprocess.run(args, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+	# Its output goes to a file, not a pipe: the servers it starts live on after it.
+	with tempfile.TemporaryFile("w+") as output:
+		done = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+		if done.returncode:
+			output.seek(0)
+			raise RuntimeError(f"{' '.join(args)} failed:\n{output.read()}")
 
 
 def imap(user: str) -> imaplib.IMAP4:
