@@ -5,6 +5,7 @@ Clients write by SMTP to the channel's mailbox; the channel's Email Account is p
 scheduler pulls it; operators' replies go out through Frappe's Email Queue and are read back from the
 client's mailbox over IMAP."""
 
+import base64
 import email.message
 import email.utils
 from datetime import timedelta
@@ -267,6 +268,25 @@ class TestInbound(EmailTestCase):
 		self.assertTrue(any("photo.png" in body for body in bodies), bodies)
 		# Autoreplies are marked as such, so the client's own autoresponder does not answer them.
 		self.assertTrue(all(m["Auto-Submitted"] == "auto-replied" for m in told))
+
+	def test_russian_mail_in_old_charsets_with_an_encoded_subject_and_file_name(self):
+		mail = email.message.EmailMessage()
+		mail["From"] = f"=?koi8-r?b?{base64.b64encode('Анна'.encode('koi8-r')).decode()}?= <{self.ann}>"
+		mail["To"] = self.support
+		mail["Subject"] = "=?windows-1251?q?=D0=EE=F3=F2=E5=F0?="  # "Роутер"
+		mail["Message-ID"] = email.utils.make_msgid(domain="client.test")
+		mail.set_content("Не работает роутер.".encode("cp1251"), maintype="text", subtype="plain")
+		mail.replace_header("Content-Type", 'text/plain; charset="windows-1251"')
+		mail.add_attachment(
+			sample_files.PDF, maintype="application", subtype="pdf", filename=("utf-8", "", "Договор.pdf")
+		)
+		self.write(mail=mail)
+		self.pull()
+		[text, document] = self.client_messages()
+		self.assertEqual(text.text, "Не работает роутер.")
+		self.assertEqual(document.text, "Договор.pdf")
+		self.assertEqual(frappe.db.get_value("IQC Conversation", text.conversation, "subject"), "Роутер")
+		self.assertEqual(frappe.db.get_value("IQC Client", text.client, "full_name"), "Анна")
 
 	def test_a_repeated_message_id_stores_one_message(self):
 		mail = self.write(text="Once")
