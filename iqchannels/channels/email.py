@@ -312,7 +312,8 @@ def new_queue(message, account, message_id: str):
 		message=body,
 		reference_doctype="IQC Conversation",
 		reference_name=conversation.name,
-		attachments=[{"file_url": message.attachment}]
+		# Attached under the name it was sent under, not its stored copy's.
+		attachments=[dict(zip(("fname", "fcontent"), files.file_of_message(message), strict=True))]
 		if message.kind != "Text" and message.attachment
 		else None,
 		message_id=message_id,

@@ -410,11 +410,6 @@ def delivery_error(error: TelegramError, channel: str) -> DeliveryError:
 	return DeliveryError(_("Telegram could not take the message: {0}").format(error.description))
 
 
-def file_of_message(message) -> tuple[str, bytes]:
-	file = frappe.get_doc("File", {"file_url": message.attachment})
-	return file.file_name or os.path.basename(message.attachment), file.get_content()
-
-
 class TelegramBot(ChannelAdapter):
 	"""Replies go to the client's chat with the bot, at once after they are stored."""
 
@@ -441,7 +436,7 @@ class TelegramBot(ChannelAdapter):
 		return f"{chat_id}:{result['message_id']}"
 
 	def send_file(self, api: BotApi, chat_id: str, message) -> dict:
-		name, content = file_of_message(message)
+		name, content = files.file_of_message(message)
 		params = {"chat_id": chat_id}
 		extension = os.path.splitext(name)[1].lower().lstrip(".")
 		if message.kind == "Image" and extension in PHOTO_EXTENSIONS and len(content) <= PHOTO_MAX_BYTES:

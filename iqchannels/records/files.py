@@ -120,6 +120,14 @@ def private_file(name: str, content: bytes) -> str:
 	return file.insert(ignore_permissions=True).file_url
 
 
+def file_of_message(message) -> tuple[str, bytes]:
+	"""The name the file was sent under (the message's text; the stored copy's name may carry a
+	suffix that kept it unique) and its bytes, for a channel that sends it on."""
+	file = frappe.get_doc("File", {"file_url": message.attachment})
+	name = (message.text or "").strip() or file.file_name or os.path.basename(message.attachment)
+	return name, file.get_content()
+
+
 def png_preview(content: bytes) -> bytes:
 	"""The first page of a TIFF as a PNG of at most 1600 px a side."""
 	from PIL import Image, UnidentifiedImageError
