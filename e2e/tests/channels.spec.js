@@ -48,6 +48,16 @@ function pull_mailbox() {
 	);
 }
 
+// Ann closes the conversation, as after any answered question: her slots are free for the next tests.
+async function finish(ann, conversation) {
+	const csrf = await ann.evaluate(() => frappe.csrf_token);
+	const answer = await ann.request.post("/api/method/iqchannels.api.operator.close", {
+		form: { conversation: String(conversation), result: "Resolved" },
+		headers: { "X-Frappe-CSRF-Token": csrf },
+	});
+	expect(answer.ok(), await answer.text()).toBeTruthy();
+}
+
 async function open_conversation(ann, text) {
 	const row = ann.locator('[data-testid="conversation-list"] [data-conversation]', { hasText: text });
 	await expect(row).toBeVisible({ timeout: 30000 });
@@ -129,6 +139,7 @@ test("an operator answers a Telegram user with text and a picture", async ({ bro
 	expect(photo.size).toBe(PNG.length);
 	expect(photo.sha256).toBe(sha256(PNG));
 	await shot(ann, "channels-02-telegram-replied");
+	await finish(ann, conversation);
 	await ann.context().close();
 });
 
@@ -184,5 +195,6 @@ test("an operator answers a mail with text and a PDF, in the sender's thread", a
 	expect(with_file.attachments[0].content_type).toBe("application/pdf");
 	expect(with_file.attachments[0].size).toBe(PDF.length);
 	expect(with_file.attachments[0].sha256).toBe(sha256(PDF));
+	await finish(ann, conversation);
 	await ann.context().close();
 });
