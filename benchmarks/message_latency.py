@@ -21,6 +21,7 @@ which also makes their profile and opens a conversation, is timed apart.
 import argparse
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import statistics
@@ -199,10 +200,11 @@ def main():
 
 	bot = BotApi(data["telegram_api"]) if data.get("telegram_api") else None
 	telegram_chats: dict[int, int] = {}  # Telegram user -> conversation
+	telegram_texts = itertools.count()  # every update's text is its own: arrivals are matched by it
 
 	def telegram_send(i: int) -> float:
 		user_id = 7_000_000 + (int(run, 16) % 1000) * 100 + i % PARTNER_CLIENTS
-		text = f"Telegram message {run} {i}"
+		text = f"Telegram message {run} {next(telegram_texts)}"
 		began = time.perf_counter()
 		bot.push_text(user_id, text)
 		arrived, conversation = operator_ears.wait_for_text(text)
