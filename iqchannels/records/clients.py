@@ -211,8 +211,8 @@ def mark_reachable(client: str, channel: str) -> None:
 	)
 
 
-# Profile fields a merge fills in on the kept profile where it has none.
-MERGED_FIELDS = (
+# A person's details on the card, which an operator edits and a merge fills in where they are missing.
+DETAIL_FIELDS = (
 	"full_name",
 	"email",
 	"phone",
@@ -223,8 +223,8 @@ MERGED_FIELDS = (
 	"region",
 	"language",
 	"birthday",
-	"responsible_operator",
 )
+MERGED_FIELDS = (*DETAIL_FIELDS, "responsible_operator")
 
 
 def merge(keep: str, other: str, user: str) -> None:

@@ -7,6 +7,7 @@ import frappe
 from frappe.utils import cint, now_datetime
 
 from iqchannels.records import roles, settings
+from iqchannels.records.clients import DETAIL_FIELDS
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
 from iqchannels.records.permissions import is_collaborator
@@ -37,21 +38,7 @@ CLIENT_FIELDS = [
 	"merged_into",
 ]
 # What an operator may change on a client's card; identities have their own calls.
-EDITABLE_CLIENT_FIELDS = [
-	"full_name",
-	"client_type",
-	"vip",
-	"email",
-	"phone",
-	"company",
-	"inn",
-	"position",
-	"department",
-	"region",
-	"language",
-	"birthday",
-	"notes",
-]
+EDITABLE_CLIENT_FIELDS = ["client_type", "vip", *DETAIL_FIELDS, "notes"]
 
 
 def boot(user: str) -> dict:
