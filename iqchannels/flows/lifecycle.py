@@ -15,9 +15,10 @@ from iqchannels.engine.routing import Assignment
 from iqchannels.records import realtime, settings, wakeups
 from iqchannels.records.exceptions import fail
 from iqchannels.records.lines import is_working_now, line_for
-from iqchannels.records.messages import add_message, add_system_message, fast_insert
+from iqchannels.records.messages import add_message, add_system_message
 from iqchannels.records.operators import full_name
 from iqchannels.records.queue import all_busy_text
+from iqchannels.records.rows import fast_insert, insert_row
 
 SPAM_RESULT = "Spam"
 SILENCE_RESULT = "Client silent"
@@ -30,22 +31,20 @@ def open_conversation(client, channel, text: str = "", subject: str | None = Non
 	now = now_datetime()
 	choice = line_for(channel, client, text, now)
 	line = frappe.get_cached_doc("IQC Line", choice.line)
-	conversation = frappe.get_doc(
-		{
-			"doctype": "IQC Conversation",
-			"client": client.name,
-			"client_name": client.full_name,
-			"channel": channel.name,
-			"subject": (subject or "")[:140] or None,
-			"line": line.name,
-			"routing_rule": choice.rule,
-			"status": "Queued",
-			"priority": queue_priority(bool(client.vip), line.priority),
-			"opened_at": now,
-			"queued_at": now,
-			"last_message_at": now,
-		}
-	).insert(ignore_permissions=True)
+	conversation = insert_row(
+		"IQC Conversation",
+		client=client.name,
+		client_name=client.full_name,
+		channel=channel.name,
+		subject=(subject or "")[:140] or None,
+		line=line.name,
+		routing_rule=choice.rule,
+		status="Queued",
+		priority=queue_priority(bool(client.vip), line.priority),
+		opened_at=now,
+		queued_at=now,
+		last_message_at=now,
+	)
 	add_system_message(
 		conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name)
 	)

@@ -17,7 +17,7 @@ from iqchannels.engine.messages import clean_text
 from iqchannels.flows.lifecycle import open_conversation, say
 from iqchannels.flows.tickets import client_wrote
 from iqchannels.records import files, realtime, settings
-from iqchannels.records.clients import client_for_identity, mark_reachable
+from iqchannels.records.clients import find_or_make_client, mark_reachable
 from iqchannels.records.messages import stored_client_message
 
 
@@ -26,7 +26,7 @@ def receive(inbound: Inbound):
 	the first message stored when the channel's message made several (its text, then each file)."""
 	# Checked before the client is looked up or made, so a refused message leaves no trace.
 	parts = message_parts(inbound)
-	client = client_for_identity(
+	client, new_client = find_or_make_client(
 		inbound.channel,
 		inbound.client_id,
 		profile=inbound.profile,
@@ -49,6 +49,7 @@ def receive(inbound: Inbound):
 		subject=inbound.subject,
 		html=inbound.html,
 		automated=inbound.automated,
+		new_client=new_client,
 	)
 
 
@@ -80,6 +81,7 @@ def receive_client_message(
 	subject: str | None = None,
 	html: str | None = None,
 	automated: bool = False,
+	new_client: bool = False,
 ):
 	"""A client wrote (`upload`: sent a file, see files.checked): store the message in the open
 	conversation, opening one if none is; `more_files` follow as messages of their own, and the client
@@ -87,24 +89,31 @@ def receive_client_message(
 
 	Returns (message, created). A retry with an `external_id` already stored returns the stored
 	message and writes nothing, also when the copies arrive at once: each waits for the one before.
+	`new_client`: the profile was made in this transaction, so it has nothing stored yet and no other
+	request can write for it before this one commits.
 	"""
 	text = clean_text(text, settings.number("max_message_length"))
 	# Link columns to numbered documents are strings: compare them with strings to use their indexes.
 	client = str(client)
-	if stored := stored_client_message(channel.name, external_id):
-		return stored, False
-	# One client's messages are placed one at a time, so two at once never open two conversations or
-	# store one message twice. The client's row lock opens a fresh transaction (what came before, a
-	# profile made for a first message, is committed), so once it is held every read sees what the
-	# copy before this one committed; in the transaction the request began with, it would not.
-	frappe.db.commit()
-	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", client)
-	if stored := stored_client_message(channel.name, external_id):
-		return stored, False
-	profile = frappe.db.get_value(
-		"IQC Client", client, ["name", "full_name", "vip", "blocked", "client_type", "language"], as_dict=True
-	)
-	decision = place_client_message(conversation_to_join(client, channel.name, thread), bool(profile.blocked))
+	open_one = None
+	if not new_client:
+		if stored := stored_client_message(channel.name, external_id):
+			return stored, False
+		# One client's messages are placed one at a time, so two at once never open two conversations
+		# or store one message twice. The client's row lock opens a fresh transaction, so once it is
+		# held every read sees what the copy before this one committed; in the transaction the request
+		# began with, it would not.
+		frappe.db.commit()
+		frappe.db.sql("select name from `tabIQC Client` where name=%s for update", client)
+		if stored := stored_client_message(channel.name, external_id):
+			return stored, False
+		open_one = conversation_to_join(client, channel.name, thread)
+	profile = frappe.db.sql(
+		"select name, full_name, vip, blocked, client_type, language from `tabIQC Client` where name=%s",
+		client,
+		as_dict=True,
+	)[0]
+	decision = place_client_message(open_one, bool(profile.blocked))
 	if decision.opens_conversation:
 		conversation = open_conversation(profile, channel, text, subject=subject, autoreplies=not automated)
 	else:
@@ -127,8 +136,9 @@ def receive_client_message(
 	# The client is told on their channel which files did not come through, unless a machine wrote.
 	for reason in [] if automated else refused or []:
 		say(conversation, "Bot", reason)
-	mark_reachable(client, channel.name)
-	client_wrote(client, text)
+	if not new_client:
+		mark_reachable(client, channel.name)
+		client_wrote(client, text)
 	return message, True
 
 

@@ -206,8 +206,9 @@ def update(ticket, **values):
 def client_wrote(client: str, text: str) -> None:
 	"""Called for every client message: a ticket that waited for the client, or was resolved a short
 	while ago, goes back into work, and the message shows on it."""
-	names = frappe.get_all(
-		"IQC Ticket", filters={"client": client, "status": ["in", TOUCHED_BY_CLIENT]}, pluck="name"
+	# Plain SQL: asked for every client message, where the query builder costs more than the read.
+	names = frappe.db.sql_list(
+		"select name from `tabIQC Ticket` where client=%s and status in %s", (str(client), TOUCHED_BY_CLIENT)
 	)
 	now = now_datetime()
 	for name in names:

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from iqchannels.records.exceptions import fail
+from iqchannels.records.rows import insert_row
 
 # Profile fields a channel may fill in; it never overwrites what an operator already wrote.
 PROFILE_FIELDS = ("full_name", "email", "phone", "language")
@@ -22,16 +23,22 @@ def identity_owner(channel: str, external_id: str, latest: bool = False) -> str 
 	return rows[0][0] if rows else None
 
 
-def client_for_identity(
+def client_for_identity(channel, external_id: str, profile: dict | None = None, **options) -> str:
+	"""The client that `external_id` on `channel` belongs to, made on first contact (see find_or_make_client)."""
+	return find_or_make_client(channel, external_id, profile, **options)[0]
+
+
+def find_or_make_client(
 	channel,
 	external_id: str,
 	profile: dict | None = None,
 	join: str | None = None,
 	customer_id: str | None = None,
 	label: str | None = None,
-) -> str:
-	"""The client that `external_id` on `channel` belongs to, created on first contact; `label`: how
-	the identity shows on the card (@username, an address), kept up to date.
+) -> tuple[str, bool]:
+	"""The client that `external_id` on `channel` belongs to, and whether this transaction made the
+	profile just now (no other request can see it before the commit). `label`: how the identity shows
+	on the card (@username, an address), kept up to date.
 
 	`join` names an existing profile the identity must belong to (a partner system that knows the
 	customer already); an identity bound to someone else is refused rather than moved. `customer_id`,
@@ -49,41 +56,39 @@ def client_for_identity(
 		fill_blank_fields(owner, profile)
 		if label:
 			relabel(channel.name, external_id, label)
-		return owner
+		return owner, False
 	if not join and customer_id:
 		join = frappe.db.get_value("IQC Client", {"customer_id": customer_id}, "name")
 	if join:
-		return attach_identity(join, channel.name, external_id, profile, label)
+		return attach_identity(join, channel.name, external_id, profile, label), False
 	return create_client(channel, external_id, profile, customer_id, label)
 
 
 def create_client(
 	channel, external_id: str, profile: dict, customer_id: str | None = None, label: str | None = None
-) -> str:
-	client = frappe.get_doc(
-		{
-			"doctype": "IQC Client",
-			"client_type": "Identified"
-			if customer_id
-			else TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
-			"customer_id": customer_id,
-			**profile,
-			"identities": [{"channel": channel.name, "external_id": external_id, "label": label}],
-		}
-	)
+) -> tuple[str, bool]:
+	"""A new profile with its first identity, written as plain rows: every value is the channel's, and
+	the unique keys (an identity, a customer's id) keep one profile per customer. Returns (name, True),
+	or the profile another request made a moment earlier, (name, False)."""
 	frappe.db.savepoint("iqc_new_client")
 	try:
-		client.insert(ignore_permissions=True)
+		client = insert_row(
+			"IQC Client",
+			client_type="Identified" if customer_id else TYPE_BY_CHANNEL.get(channel.channel_type, "Channel"),
+			customer_id=customer_id,
+			**profile,
+			identities=[{"channel": channel.name, "external_id": external_id, "label": label}],
+		)
 	except frappe.UniqueValidationError:
 		# The same new customer wrote twice at once. The unique key made this insert wait until the
 		# other request committed its profile, which a locking read now sees.
 		undo_to("iqc_new_client")
 		if owner := identity_owner(channel.name, external_id, latest=True):
-			return owner
+			return owner, False
 		if customer_id and (join := customer_owner(customer_id)):
-			return attach_identity(join, channel.name, external_id, profile, label)
+			return attach_identity(join, channel.name, external_id, profile, label), False
 		raise
-	return client.name
+	return str(client.name), True
 
 
 def customer_owner(customer_id: str) -> str | None:

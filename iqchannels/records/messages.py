@@ -7,6 +7,7 @@ from frappe.utils import cint, now_datetime
 from iqchannels.engine.messages import MessageStamp, group_starts
 from iqchannels.records import realtime
 from iqchannels.records.operators import full_name
+from iqchannels.records.rows import fast_insert
 
 PREVIEW_LENGTH = 140
 MESSAGE_FIELDS = [
@@ -133,13 +134,6 @@ def client_view(message) -> dict:
 	row.pop("external_id")
 	row.local_id = None
 	return row
-
-
-def fast_insert(doc):
-	"""Store a row the app writes from values it has just read itself (messages, logs): without the
-	desk's link checks and save hooks, which on a busy floor cost more than the write."""
-	doc.db_insert()
-	return doc
 
 
 def add_system_message(conversation, text: str):

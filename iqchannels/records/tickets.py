@@ -22,8 +22,8 @@ from iqchannels.engine.tickets import (
 )
 from iqchannels.records import realtime, settings
 from iqchannels.records.exceptions import fail
-from iqchannels.records.messages import fast_insert
 from iqchannels.records.operators import full_name
+from iqchannels.records.rows import fast_insert
 
 ROW_FIELDS = [
 	"name",

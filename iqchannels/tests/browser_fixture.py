@@ -14,8 +14,8 @@ from frappe.utils.password import update_password
 
 from iqchannels.flows.statuses import change_status
 from iqchannels.records.clients import client_for_identity
-from iqchannels.records.messages import fast_insert
 from iqchannels.records.roles import OPERATOR, SUPERVISOR
+from iqchannels.records.rows import fast_insert
 from iqchannels.tests.factories import make_channel, make_email_account, make_line, make_user, unique
 from iqchannels.tests.telegram_standin import DEFAULT_TOKEN
 
