@@ -27,12 +27,15 @@ class TestRoutingAndTimers(IQCTestCase):
 		self.channel = make_channel(self.general, off_hours_text="We are closed, we answer at 9:00.")
 
 	def rule(self, line, order=10, **conditions):
+		# Bound to this test's channel: a client's message commits the rule, which must not route
+		# the conversations of other tests.
 		return frappe.get_doc(
 			{
 				"doctype": "IQC Routing Rule",
 				"rule_name": unique("Rule"),
 				"line": line,
 				"order": order,
+				"channel": self.channel.name,
 				**conditions,
 			}
 		).insert()
