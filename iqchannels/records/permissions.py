@@ -7,6 +7,7 @@ Report Builder and `frappe.get_list` in the APIs all apply the same rule.
 import frappe
 
 from iqchannels.records import roles
+from iqchannels.records.followers import followed_condition, is_follower
 from iqchannels.records.operators import lines_of
 
 
@@ -28,7 +29,8 @@ def conversation_condition(user: str | None = None) -> str:
 	mine = (
 		f"(`tabIQC Conversation`.operator = {me} or exists (select 1 from `tabIQC Conversation Collaborator` "
 		"collaborator where collaborator.parenttype = 'IQC Conversation' and collaborator.parent = "
-		f"`tabIQC Conversation`.name and collaborator.user = {me}))"
+		f"`tabIQC Conversation`.name and collaborator.user = {me}) "
+		f"or {followed_condition(user, '`tabIQC Conversation`.client')})"
 	)
 	lines = lines_of(user)
 	if not lines:
@@ -45,7 +47,10 @@ def can_see_conversation(conversation, user: str | None = None) -> bool:
 		return False
 	if conversation.operator == user or is_collaborator(conversation, user):
 		return True
-	return conversation.status == "Queued" and conversation.line in lines_of(user)
+	if conversation.status == "Queued" and conversation.line in lines_of(user):
+		return True
+	# A favourite's conversations are read by the follower; writing still needs one of the above.
+	return is_follower(conversation.get("client"), user)
 
 
 def is_collaborator(conversation, user: str) -> bool:
@@ -74,7 +79,7 @@ def message_condition(user: str | None = None) -> str:
 
 def message_has_permission(doc, ptype=None, user=None, debug=False):
 	conversation = frappe.db.get_value(
-		"IQC Conversation", doc.conversation, ["name", "operator", "status", "line"], as_dict=True
+		"IQC Conversation", doc.conversation, ["name", "operator", "status", "line", "client"], as_dict=True
 	)
 	return bool(conversation) and can_see_conversation(conversation, user)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import frappe
 
 from iqchannels.records.conversations import collaborators
+from iqchannels.records.followers import followers_of
 
 
 def publish(event: str, payload: dict, users: Iterable[str]) -> None:
@@ -37,11 +38,13 @@ def publish_to_line(event: str, payload: dict, line: str) -> None:
 
 
 def conversation_audience(conversation) -> set[str]:
-	"""The people a conversation concerns by name: its operator and collaborators. Supervisors hear
-	of every conversation in their room; a queued one's line members in the line's room."""
+	"""The people a conversation concerns by name: its operator, collaborators and those who follow
+	its client. Supervisors hear of every conversation in their room; a queued one's line members in
+	the line's room."""
 	audience = set(collaborators(conversation.name))
 	if conversation.operator:
 		audience.add(conversation.operator)
+	audience.update(followers_of(conversation.get("client")))
 	return audience
 
 

@@ -22,6 +22,7 @@ from iqchannels.engine.tickets import (
 )
 from iqchannels.records import realtime, settings
 from iqchannels.records.exceptions import fail
+from iqchannels.records.followers import followers_of
 from iqchannels.records.operators import full_name
 from iqchannels.records.rows import fast_insert
 
@@ -187,7 +188,9 @@ def publish(ticket, event: str) -> None:
 		"line": ticket.line,
 		"event": event,
 	}
-	realtime.publish("ticket-updated", payload, {ticket.assignee, *watchers_of(ticket)})
+	realtime.publish(
+		"ticket-updated", payload, {ticket.assignee, *watchers_of(ticket), *followers_of(ticket.client)}
+	)
 	realtime.publish_to_supervisors("ticket-updated", payload)
 	if ticket.line:
 		realtime.publish_to_line("ticket-updated", payload, ticket.line)
