@@ -41,6 +41,8 @@ doc_events = {
 		"after_insert": "iqchannels.records.tickets.mirror_assignee",
 		"on_update": "iqchannels.records.tickets.mirror_assignee",
 	},
+	# A client's company must exist (a human message rather than Frappe's link error).
+	"IQC Client": {"validate": "iqchannels.records.companies.check_client_company"},
 }
 
 scheduler_events = {
