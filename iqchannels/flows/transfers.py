@@ -159,6 +159,7 @@ def to_line(conversation, by: str, line: str, comment: str | None = None):
 			"conversation": conversation.name,
 			"from_operator": conversation.operator or by,
 			"to_line": line,
+			"from_line": conversation.line,
 			"comment": comment,
 			"status": "Done",
 			"responded_at": now,

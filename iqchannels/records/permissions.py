@@ -9,6 +9,8 @@ import frappe
 from iqchannels.records import roles
 from iqchannels.records.followers import followed_condition, is_follower
 from iqchannels.records.operators import lines_of
+from iqchannels.records.segments import limited_segments, may_see_line
+from iqchannels.records.segments import line_condition as segment_line_condition
 
 
 def by_role(user: str) -> str | None:
@@ -23,6 +25,9 @@ def by_role(user: str) -> str | None:
 
 def conversation_condition(user: str | None = None) -> str:
 	user = user or frappe.session.user
+	# A supervisor limited to segments sees their segments' lines only.
+	if (limits := limited_segments(user)) is not None:
+		return segment_line_condition("`tabIQC Conversation`.line", limits)
 	if (decided := by_role(user)) is not None:
 		return decided
 	me = frappe.db.escape(user)
@@ -42,7 +47,7 @@ def conversation_condition(user: str | None = None) -> str:
 def can_see_conversation(conversation, user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if roles.is_supervisor(user):
-		return True
+		return may_see_line(conversation.line, user)
 	if not roles.is_operator(user):
 		return False
 	if conversation.operator == user or is_collaborator(conversation, user):
@@ -139,6 +144,8 @@ def settings_has_permission(doc, ptype=None, user=None, debug=False):
 def ticket_condition(user: str | None = None) -> str:
 	"""An operator sees the tickets of their lines, those assigned to them and those they watch."""
 	user = user or frappe.session.user
+	if (limits := limited_segments(user)) is not None:
+		return segment_line_condition("`tabIQC Ticket`.line", limits)
 	if (decided := by_role(user)) is not None:
 		return decided
 	me = frappe.db.escape(user)
@@ -157,7 +164,7 @@ def ticket_condition(user: str | None = None) -> str:
 def can_see_ticket(ticket, user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	if roles.is_supervisor(user):
-		return True
+		return may_see_line(ticket.line, user)
 	if not roles.is_operator(user):
 		return False
 	if ticket.assignee == user or (ticket.line and ticket.line in lines_of(user)):

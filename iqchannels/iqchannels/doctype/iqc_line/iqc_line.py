@@ -6,6 +6,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_time
 
+from iqchannels.records.line_levels import check_second_line
+
 
 class IQCLine(Document):
 	def validate(self):
@@ -17,6 +19,7 @@ class IQCLine(Document):
 			# sorts after "18:00:00".
 			if row.start_time and row.end_time and get_time(row.start_time) >= get_time(row.end_time):
 				frappe.throw(_("Row {0} of the working hours ends before it starts.").format(row.idx))
+		check_second_line(self)
 
 	def on_update(self):
 		from iqchannels.records import wakeups
