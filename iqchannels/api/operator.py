@@ -9,7 +9,7 @@ from frappe.utils import cint, getdate
 from iqchannels.flows import distribution, lifecycle, transfers
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.flows.statuses import change_status
-from iqchannels.records import roles
+from iqchannels.records import roles, segments
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.messages import client_history, original_html
@@ -120,6 +120,7 @@ def inbox(
 	start: int = 0,
 	page_length: int = 50,
 	sort: str | None = None,
+	segment: str | None = None,
 ) -> list[dict]:
 	"""Conversations of one view, permission-filtered: mine, the queue of my lines, or all."""
 	user = require_operator()
@@ -150,6 +151,13 @@ def inbox(
 		if "line" in filters and line not in filters["line"][1]:
 			return []
 		filters["line"] = line
+	if segment:
+		# A segment is the set of its lines: narrow whatever line filter the view already has.
+		allowed = segments.lines_in(segments.scope(user, segment))
+		if "line" in filters:
+			current = filters["line"][1] if isinstance(filters["line"], list) else [filters["line"]]
+			allowed = [name for name in allowed if name in current]
+		filters["line"] = ["in", allowed or [""]]
 	if date_from or date_to:
 		filters["opened_at"] = [
 			"between",
