@@ -42,7 +42,15 @@ doc_events = {
 		"on_update": "iqchannels.records.tickets.mirror_assignee",
 	},
 	# A client's company must exist (a human message rather than Frappe's link error).
-	"IQC Client": {"validate": "iqchannels.records.companies.check_client_company"},
+	"IQC Client": {
+		"validate": "iqchannels.records.companies.check_client_company",
+		"on_update": "iqchannels.records.contacts.client_saved",
+	},
+	# The desk's address book and the clients linked to it stay in step.
+	"Contact": {
+		"on_update": "iqchannels.records.contacts.contact_saved",
+		"on_trash": "iqchannels.records.contacts.contact_deleted",
+	},
 }
 
 scheduler_events = {

@@ -6,8 +6,10 @@ from datetime import timedelta
 import frappe
 from frappe.utils import cint, now_datetime
 
+from iqchannels.flows.client_tasks import tasks_of
 from iqchannels.records import roles, settings
 from iqchannels.records.clients import DETAIL_FIELDS
+from iqchannels.records.companies import company_card
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
 from iqchannels.records.permissions import is_collaborator
@@ -36,6 +38,7 @@ CLIENT_FIELDS = [
 	"notes",
 	"last_seen_at",
 	"merged_into",
+	"contact",
 ]
 # What an operator may change on a client's card; identities have their own calls.
 EDITABLE_CLIENT_FIELDS = ["client_type", "vip", *DETAIL_FIELDS, "notes"]
@@ -160,6 +163,8 @@ def client_card(client: str | int) -> dict:
 		order_by="name desc",
 		limit=PREVIOUS_CONVERSATIONS,
 	)
+	card.company_card = company_card(card.company)
+	card.tasks = tasks_of(card.name)
 	return card
 
 
