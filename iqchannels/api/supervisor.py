@@ -12,6 +12,7 @@ from iqchannels.flows.statuses import change_status
 from iqchannels.records import roles
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.operators import full_name, held_conversations, operator_doc, slots_of
+from iqchannels.records.segments import may_see_line
 from iqchannels.views.monitor import floor
 
 MAX_REASON = 500
@@ -29,6 +30,8 @@ def assign(conversation: str | int, operator: str) -> dict:
 	"""Give a queued or open conversation to `operator`, even above their slots; logged as an override."""
 	user = require_supervisor()
 	doc = existing_conversation(conversation)
+	if not may_see_line(doc.line, user):
+		fail("forbidden", "Conversation {0} is outside your segments.", doc.name)
 	if doc.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
 	if not frappe.db.exists("IQC Operator", operator) and not roles.is_operator(operator):
@@ -50,6 +53,8 @@ def assign(conversation: str | int, operator: str) -> dict:
 def requeue(conversation: str | int) -> dict:
 	user = require_supervisor()
 	doc = existing_conversation(conversation)
+	if not may_see_line(doc.line, user):
+		fail("forbidden", "Conversation {0} is outside your segments.", doc.name)
 	if doc.status != "Open":
 		fail("conflict", "Only a conversation in progress can return to the queue.")
 	if not lifecycle.requeue(doc.name, _("requeued by {0}").format(full_name(user))):
@@ -58,10 +63,10 @@ def requeue(conversation: str | int) -> dict:
 
 
 @frappe.whitelist()
-def monitor() -> dict:
-	"""The live floor: operators, lines and the conversations in progress."""
+def monitor(segment: str | None = None) -> dict:
+	"""The live floor: operators, lines and the conversations in progress (of one segment, if asked)."""
 	require_supervisor()
-	return floor()
+	return floor(segment or None)
 
 
 @frappe.whitelist(methods=["POST"])

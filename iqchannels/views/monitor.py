@@ -8,7 +8,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from iqchannels.engine.stats import sla_met
-from iqchannels.records import settings
+from iqchannels.records import segments, settings
 from iqchannels.views.reporting import default_target, first_response_targets
 from iqchannels.views.ticket_reports import ACTIVE_STATUSES
 
@@ -18,11 +18,14 @@ CONVERSATION_FIELDS = """name, client_name, channel, line, status, operator, pri
 OVERDUE_LISTED = 10
 
 
-def floor() -> dict:
+def floor(segment: str | None = None) -> dict:
+	"""The floor, narrowed to one segment when asked, and always to a limited supervisor's segments."""
 	now = now_datetime()
+	scope = segments.scope(requested=segment)
 	conversations = frappe.db.sql(
 		f"""select {CONVERSATION_FIELDS} from `tabIQC Conversation`
-		where status in ('Queued', 'Open') order by priority desc, opened_at""",
+		where status in ('Queued', 'Open') {also(segments.line_condition("line", scope))}
+		order by priority desc, opened_at""",
 		as_dict=True,
 	)
 	targets = first_response_targets()
@@ -38,11 +41,17 @@ def floor() -> dict:
 		(held[c.operator] if c.status == "Open" else queued[c.line]).append(c)
 	return {
 		"now": now,
-		"operators": operators(now, held),
-		"lines": lines(now, queued),
+		"segment": segment or None,
+		"segments": [row["name"] for row in segments.visible_segments()],
+		"operators": operators(now, held, scope),
+		"lines": lines(now, queued, scope),
 		"conversations": conversations,
-		"overdue_tickets": overdue_tickets(now),
+		"overdue_tickets": overdue_tickets(now, scope),
 	}
+
+
+def also(condition: str) -> str:
+	return f"and {condition}" if condition else ""
 
 
 def awaiting_answer(c) -> bool:
@@ -56,10 +65,19 @@ def seconds(delta: timedelta) -> int:
 	return max(int(delta.total_seconds()), 0)
 
 
-def operators(now, held) -> list[dict]:
+def operators(now, held, scope: list[str] | None = None) -> list[dict]:
+	# Within segments: the members of their lines, and whoever holds one of their conversations.
+	members = segments.line_condition("member.parent", scope)
+	within = (
+		f"""where user in (select member.operator from `tabIQC Line Member` member
+			where member.parenttype = 'IQC Line' and {members}) or user in %(holding)s"""
+		if members
+		else ""
+	)
 	rows = frappe.db.sql(
-		"""select user as name, full_name, status, status_since, slots, last_seen_at
-		from `tabIQC Operator` order by status = 'Offline', full_name""",
+		f"""select user as name, full_name, status, status_since, slots, last_seen_at
+		from `tabIQC Operator` {within} order by status = 'Offline', full_name""",
+		{"holding": [name for name in held if name] or [""]},
 		as_dict=True,
 	)
 	default_slots = settings.number("default_slots")
@@ -72,14 +90,15 @@ def operators(now, held) -> list[dict]:
 	return rows
 
 
-def lines(now, queued) -> list[dict]:
+def lines(now, queued, scope: list[str] | None = None) -> list[dict]:
 	rows = frappe.db.sql(
-		"""select line.name, line.mode, count(member.operator) as members,
+		f"""select line.name, line.mode, line.segment, count(member.operator) as members,
 			sum(operator.status = 'Active') as active
 		from `tabIQC Line` line
 		left join `tabIQC Line Member` member on member.parent = line.name and member.parenttype = 'IQC Line'
 		left join `tabIQC Operator` operator on operator.user = member.operator
-		where line.enabled = 1 group by line.name, line.mode order by line.name""",
+		where line.enabled = 1 {also(segments.line_condition("line.name", scope))}
+		group by line.name, line.mode, line.segment order by line.name""",
 		as_dict=True,
 	)
 	for row in rows:
@@ -91,10 +110,11 @@ def lines(now, queued) -> list[dict]:
 	return rows
 
 
-def overdue_tickets(now) -> dict:
+def overdue_tickets(now, scope: list[str] | None = None) -> dict:
 	"""Active tickets past their due time: how many, and the first few, the longest overdue first."""
 	params = {"active": ACTIVE_STATUSES, "now": now, "limit": OVERDUE_LISTED}
 	where = "ticket.status in %(active)s and ticket.due_by < %(now)s"
+	where += f" {also(segments.line_condition('ticket.line', scope))}"
 	count = frappe.db.sql(f"select count(*) from `tabIQC Ticket` ticket where {where}", params)[0][0]
 	tickets = frappe.db.sql(
 		f"""select ticket.name, ticket.subject, ticket.status, ticket.line, ticket.assignee,

@@ -22,6 +22,9 @@ export const floor = reactive({
 	lines: [],
 	conversations: [],
 	overdue_tickets: { count: 0, tickets: [] },
+	// The segment the supervisor chose to watch ("" for all theirs) and those they may choose from.
+	chosen_segment: "",
+	segments: [],
 	loaded_at: 0,
 	tick: 0,
 	error: null,
@@ -32,7 +35,8 @@ let last_load = 0;
 
 export async function load() {
 	try {
-		const data = (await frappe.call({ method: API + "monitor", type: "GET" })).message;
+		const args = floor.chosen_segment ? { segment: floor.chosen_segment } : {};
+		const data = (await frappe.call({ method: API + "monitor", type: "GET", args })).message;
 		Object.assign(floor, data, { loaded_at: Date.now(), error: null });
 	} catch (e) {
 		floor.error = __("The floor could not be loaded.");
