@@ -1,7 +1,8 @@
 """The numbers behind the reports, read with aggregate SQL over the conversations and status logs (layer: read models).
 
-Every report reads through `Scope`: the period (conversations opened in it), the filters a user chose,
-and who may see what: supervisors everyone's statistics, an operator only their own.
+Every report reads through `Scope`: the period (conversations opened in it), the filters a user chose
+(a segment stands for its lines), and who may see what: supervisors everyone's statistics (a supervisor
+limited to segments, their segments'), an operator only their own.
 """
 
 from collections import defaultdict
@@ -18,7 +19,7 @@ from iqchannels.engine.stats import (
 	percentile,
 	time_in_status,
 )
-from iqchannels.records import roles, settings
+from iqchannels.records import roles, segments, settings
 from iqchannels.records.exceptions import fail
 from iqchannels.records.operators import full_name
 
@@ -42,6 +43,7 @@ class Scope:
 	where: str
 	params: dict
 	operator: str | None
+	segments: list[str] | None = None
 
 	@classmethod
 	def of(cls, filters) -> "Scope":
@@ -59,7 +61,10 @@ class Scope:
 			if value:
 				conditions.append(f"c.{field} = %({field})s")
 				params[field] = value
-		return cls(start, end, " and ".join(conditions), params, operator)
+		within = segments.scope(requested=filters.get("segment"))
+		if condition := segments.line_condition("c.line", within):
+			conditions.append(condition)
+		return cls(start, end, " and ".join(conditions), params, operator, within)
 
 
 def visible_operator(requested: str | None) -> str | None:
@@ -193,6 +198,14 @@ def status_time(scope: Scope) -> list[dict]:
 	"""Each operator's time in each status, per day of the period (up to now)."""
 	end = min(scope.end, now_datetime())
 	filters = {"name": scope.operator} if scope.operator else {}
+	if scope.segments is not None:
+		# Within segments: the operators who work in their lines.
+		members = frappe.get_all(
+			"IQC Line Member",
+			filters={"parenttype": "IQC Line", "parent": ["in", segments.lines_in(scope.segments) or [""]]},
+			pluck="operator",
+		)
+		filters["name"] = ["in", [m for m in members if m == scope.operator or not scope.operator] or [""]]
 	operators = frappe.get_all("IQC Operator", filters=filters, pluck="name", order_by="name")
 	if not operators or end <= scope.start:
 		return []

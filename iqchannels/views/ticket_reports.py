@@ -16,7 +16,7 @@ from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetim
 
 from iqchannels.engine.stats import percentile
 from iqchannels.engine.tickets import ACTIVE, DONE
-from iqchannels.records import roles
+from iqchannels.records import roles, segments
 from iqchannels.records.exceptions import fail
 from iqchannels.records.operators import full_name
 from iqchannels.records.permissions import ticket_condition
@@ -66,6 +66,9 @@ class TicketScope:
 				params[field] = filters.get(field)
 		if visible := visibility(frappe.session.user):
 			conditions.append(visible)
+		# A segment stands for its lines (a limited supervisor's own are already in `visible`).
+		if filters.get("segment"):
+			conditions.append(segments.line_condition("line", segments.scope(requested=filters.segment)))
 		return cls(start, end, " and ".join(conditions), params)
 
 

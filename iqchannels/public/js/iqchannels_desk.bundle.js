@@ -7,6 +7,7 @@ const REPORT_FILTERS = {
 	channel: () => ({ fieldname: "channel", label: __("Channel"), fieldtype: "Link", options: "IQC Channel" }),
 	category: () => ({ fieldname: "category", label: __("Category"), fieldtype: "Link", options: "IQC Category" }),
 	result: () => ({ fieldname: "result", label: __("Result"), fieldtype: "Link", options: "IQC Close Result" }),
+	segment: () => ({ fieldname: "segment", label: __("Segment"), fieldtype: "Link", options: "IQC Segment" }),
 };
 
 // The period (the last 30 days unless chosen) and the named filters, in that order.

@@ -1,7 +1,7 @@
 // Tickets opened in a period by type, line or assignee: opened, resolved, still open, overdue, and how long they took to resolve.
 frappe.query_reports["IQC Tickets"] = {
 	filters: [
-		...iqchannels.report_filters(["line"]),
+		...iqchannels.report_filters(["line", "segment"]),
 		{ fieldname: "assignee", label: __("Assignee"), fieldtype: "Link", options: "User" },
 		{ fieldname: "ticket_type", label: __("Ticket Type"), fieldtype: "Link", options: "IQC Ticket Type" },
 		{
