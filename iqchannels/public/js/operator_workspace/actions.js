@@ -135,3 +135,50 @@ export function set_category(category) {
 }
 
 export { load_older };
+
+const LINES_API = "iqchannels.api.lines.";
+
+// Where the conversation can go between its first and second line, and its segment.
+export function levels(conversation) {
+	return call(LINES_API + "levels", { conversation });
+}
+
+// "To the second line" and "Back to the first line": one action each, with a comment for the other line.
+function move_between_lines(method, title, line, done) {
+	const dialog = new frappe.ui.Dialog({
+		title,
+		fields: [
+			{
+				fieldname: "comment",
+				label: __("Comment for line {0}", [line]),
+				fieldtype: "Small Text",
+				reqd: 1,
+			},
+		],
+		primary_action_label: __("Send"),
+		primary_action(values) {
+			submit(dialog, post(LINES_API + method, { conversation: current().name, comment: values.comment })).then(
+				() => frappe.show_alert({ message: done, indicator: "blue" })
+			);
+		},
+	});
+	dialog.show();
+}
+
+export function to_second_line(line) {
+	move_between_lines(
+		"to_second_line",
+		__("Send conversation {0} to the second line", [current().name]),
+		line,
+		__("Sent to line {0}", [line])
+	);
+}
+
+export function back_to_first_line(line) {
+	move_between_lines(
+		"back_to_first_line",
+		__("Return conversation {0} to the first line", [current().name]),
+		line,
+		__("Returned to line {0}", [line])
+	);
+}

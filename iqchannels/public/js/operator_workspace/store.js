@@ -20,7 +20,7 @@ export const post = (method, args) => call(method, args, "POST");
 export const state = reactive({
 	boot: null,
 	view: "mine",
-	filters: { status: "", channel: "", line: "", date_from: "", date_to: "", search: "", sort: "recent" },
+	filters: { status: "", channel: "", line: "", segment: "", date_from: "", date_to: "", search: "", sort: "recent" },
 	lists: { mine: [], queue: [], collaborating: [], all: [] },
 	counters: {},
 	current: null, // the open conversation's details: {conversation, client}
