@@ -251,9 +251,9 @@ class _Replay:
 			for line in self.order:
 				if line in dirty and line.waiting and line.working:
 					self._distribute(line, now)
-		outcomes = [Outcome(a, self.answered_at[i]) for i, a in enumerate(self.arrivals)]
+		self.outcomes = [Outcome(a, self.answered_at[i]) for i, a in enumerate(self.arrivals)]
 		targets = {name: line.setup.first_response_target for name, line in self.lines.items()}
-		return figures_of(outcomes, targets, self.start, self.end, self.busy, self.available)
+		return figures_of(self.outcomes, targets, self.start, self.end, self.busy, self.available)
 
 	def _handle(self, kind, payload, now, dirty):
 		if kind == _DONE:
