@@ -41,11 +41,8 @@ doc_events = {
 		"after_insert": "iqchannels.records.tickets.mirror_assignee",
 		"on_update": "iqchannels.records.tickets.mirror_assignee",
 	},
-	# A client's company must exist (a human message rather than Frappe's link error).
-	"IQC Client": {
-		"validate": "iqchannels.records.companies.check_client_company",
-		"on_update": "iqchannels.records.contacts.client_saved",
-	},
+	# A client's edits reach their Contact in the desk's address book.
+	"IQC Client": {"on_update": "iqchannels.records.contacts.client_saved"},
 	# The desk's address book and the clients linked to it stay in step.
 	"Contact": {
 		"on_update": "iqchannels.records.contacts.contact_saved",

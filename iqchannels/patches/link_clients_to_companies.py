@@ -20,6 +20,7 @@ def execute():
 			company.insert(ignore_permissions=True)
 			existing = company.name
 		names[clean.lower()] = existing
-		if existing != value:
-			frappe.db.sql("update `tabIQC Client` set company=%s where company=%s", (existing, value))
+		# Compared as the database compares, this also catches the spellings `distinct` folded into
+		# this one (other letter case, trailing spaces): every client shows the company's own name.
+		frappe.db.sql("update `tabIQC Client` set company=%s where company=%s", (existing, value))
 	frappe.db.sql("update `tabIQC Client` set company=null where company=''")

@@ -56,12 +56,6 @@ def require_company(name: str | None) -> str | None:
 	return name
 
 
-def check_client_company(client, method=None) -> None:
-	"""IQC Client's validate hook: an unknown company is refused with a message a person understands,
-	before Frappe's own check of the link."""
-	client.company = require_company(client.company)
-
-
 def company_card(name: str | None) -> dict | None:
 	"""The company as the client's card shows it: contract (and whether it has expired), support terms,
 	responsible employees, how many clients it has, and its ERPNext / CRM counterparts."""
