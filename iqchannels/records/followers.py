@@ -51,7 +51,7 @@ def keep(user: str, client: str, favourite: bool | None = None) -> frappe._dict:
 	frappe.db.sql(
 		f"""insert into `tabIQC Client List Entry`
 			(name, operator, client, client_name, favourite, added_at, creation, modified, owner, modified_by)
-		select null, %(operator)s, %(client)s, full_name, %(favourite)s, %(now)s, %(now)s, %(now)s,
+		select nextval(`iqc_client_list_entry_id_seq`), %(operator)s, %(client)s, full_name, %(favourite)s, %(now)s, %(now)s, %(now)s,
 			%(operator)s, %(operator)s
 		from `tabIQC Client` where name = %(client)s
 		on duplicate key update added_at = values(added_at), modified = values(modified),
@@ -72,3 +72,16 @@ def remove(user: str, client: str) -> None:
 	frappe.db.sql(
 		"delete from `tabIQC Client List Entry` where operator=%s and client=%s", (user, str(client))
 	)
+
+
+def followers_of_many(clients: list) -> dict[str, list[str]]:
+	"""The followers of many clients in one read, by client."""
+	if not clients:
+		return {}
+	found: dict[str, list[str]] = {}
+	for client, operator in frappe.db.sql(
+		"select client, operator from `tabIQC Client List Entry` where favourite=1 and client in %s",
+		[tuple(str(c) for c in clients)],
+	):
+		found.setdefault(str(client), []).append(operator)
+	return found
