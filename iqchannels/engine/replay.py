@@ -141,17 +141,18 @@ def replay(
 
 
 class _Operator:
-	__slots__ = ("name", "slots", "lines", "active", "load", "last")
+	__slots__ = ("name", "slots", "lines", "active", "load", "last", "room")
 
 	def __init__(self, name, slots, lines):
 		self.name, self.slots, self.lines = name, slots, lines
 		self.active = 0  # how many of the operator's Active periods are running
 		self.load = 0
 		self.last = None
+		self.room = 0  # free slots while Active, as counted in the lines' `room`
 
 
 class _Line:
-	__slots__ = ("setup", "working", "queue", "waiting", "free", "members")
+	__slots__ = ("setup", "working", "queue", "waiting", "free", "room", "best", "members")
 
 	def __init__(self, setup):
 		self.setup = setup
@@ -159,6 +160,9 @@ class _Line:
 		self.queue = []  # heap of (-priority, arrived_at, name, index); entries no longer waiting are skipped
 		self.waiting = 0
 		self.free = {}  # Active members with a free slot, by name
+		self.room = 0  # their free slots
+		# Heap of least-loaded keys of free members; an entry is stale once the member's key changed.
+		self.best = []
 		self.members = []
 
 
@@ -310,12 +314,21 @@ class _Replay:
 		self._refresh(op)
 
 	def _refresh(self, op):
-		if op.active and op.load < op.slots:
+		room = op.slots - op.load if op.active and op.load < op.slots else 0
+		change, op.room = room - op.room, room
+		if room:
+			key = _least_loaded_key(op)
 			for line in op.lines:
 				line.free[op.name] = op
+				line.room += change
+				heapq.heappush(line.best, key)
+				if len(line.best) > 4 * len(line.members) + 64:
+					line.best = [_least_loaded_key(member) for member in line.free.values()]
+					heapq.heapify(line.best)
 		else:
 			for line in op.lines:
 				line.free.pop(op.name, None)
+				line.room += change
 
 	def _distribute(self, line, now):
 		if self.pruned and not self.sticky.over_slots:
@@ -356,18 +369,22 @@ class _Replay:
 		free = line.free
 		if not free:
 			return [], []
-		room = sum(op.slots - op.load for op in free.values())
 		head, queue, state = [], line.queue, self.state
-		while queue and len(head) < room:
+		while queue and len(head) < line.room:
 			entry = heapq.heappop(queue)
 			if state[entry[3]] == 1:
 				head.append(entry)
 		if len(free) <= len(head):
 			return head, list(free.values())
-		if len(head) == 1:
-			chosen = {min(free.values(), key=_least_loaded_key)}
-		else:
-			chosen = set(heapq.nsmallest(len(head), free.values(), key=_least_loaded_key))
+		chosen, best, kept = set(), line.best, []
+		while len(chosen) < len(head):
+			key = heapq.heappop(best)
+			op = free.get(key[2])
+			if op is not None and op not in chosen and key == _least_loaded_key(op):
+				chosen.add(op)
+				kept.append(key)
+		for key in kept:
+			heapq.heappush(best, key)
 		for entry in head:
 			arrival = self.arrivals[entry[3]]
 			for name in (arrival.responsible_operator, arrival.previous_operator):
