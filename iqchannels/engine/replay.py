@@ -7,7 +7,8 @@ of one instant, every line that may now assign something is distributed, highest
 by `plan_assignments` itself, with the line's queue and its Active members as the site passes them.
 
 The figures of a replay and of the real period come from one function (`figures_of`), so a wait, the SLA
-rule and the hour an arrival counts in mean the same on both sides.
+rule and the hour an arrival counts in mean the same on both sides. `Figures`, `Outcome` and
+`ReplayResult` are imported from here with the rest.
 """
 
 import heapq
@@ -17,21 +18,8 @@ from datetime import datetime, timedelta
 
 from iqchannels.engine.hours import WorkingPeriod, is_working
 from iqchannels.engine.model import DomainError
-from iqchannels.engine.replay_figures import HOUR, Figures, Outcome, ReplayResult, figures_of, hour_of
+from iqchannels.engine.replay_figures import HOUR, Figures, Outcome, ReplayResult, figures_of, hour_of  # noqa: F401
 from iqchannels.engine.routing import NEVER, OperatorState, QueuedConversation, StickyPolicy, plan_assignments
-
-__all__ = [
-	"Arrival",
-	"Figures",
-	"LineSetup",
-	"OperatorShift",
-	"Outcome",
-	"ReplayResult",
-	"Staffing",
-	"figures_of",
-	"real_figures",
-	"replay",
-]
 
 MAX_DAYS = 31
 MAX_OPERATORS = 10_000
