@@ -22,7 +22,7 @@ def limited_segments(user: str | None = None) -> list[str] | None:
 	user = user or frappe.session.user
 	if user == "Administrator" or not roles.is_supervisor(user):
 		return None
-	cache = frappe.local.__dict__.setdefault("iqc_segment_limits", {})
+	cache = frappe.flags.setdefault("iqc_segment_limits", {})
 	if user not in cache:
 		cache[user] = frappe.get_all(LIMITS, filters={"user": user}, pluck="segment", order_by="segment")
 	return cache[user] or None
@@ -30,7 +30,7 @@ def limited_segments(user: str | None = None) -> list[str] | None:
 
 def clear_cache(doc=None, method=None) -> None:
 	"""Hooked on the limits' changes: the per-request cache must not outlive a change in the same request."""
-	frappe.local.__dict__.pop("iqc_segment_limits", None)
+	frappe.flags.pop("iqc_segment_limits", None)
 
 
 def lines_in(segments: list[str]) -> list[str]:
