@@ -77,7 +77,7 @@ class TestFavourites(IQCTestCase):
 		self.assertRefused(403, api.reply, self.conversation, "I am only watching")
 		self.assertRefused(403, api.add_note, self.conversation, "nor this")
 		self.assertRefused(403, api.close, self.conversation, "Resolved")
-		self.assertRefused(403, api.transfer, self.conversation, line=self.line)
+		self.assertRefused(403, api.transfer, self.conversation, to_line=self.line)
 		self.assertEqual(self.count("IQC Message", conversation=self.conversation), before)
 		self.assertEqual(frappe.db.get_value("IQC Conversation", self.conversation, "status"), "Open")
 
