@@ -4,7 +4,7 @@ with the same person's Frappe Contact, the desk's address book, in both directio
 from contextlib import contextmanager
 
 import frappe
-from frappe.utils import getdate, today, validate_email_address
+from frappe.utils import getdate, today, validate_email_address, validate_phone_number
 
 from iqchannels.records.companies import require_company
 from iqchannels.records.exceptions import fail
@@ -49,6 +49,8 @@ def clean_values(values: dict, creating: bool) -> dict:
 		fail("invalid", "Give the client's name.")
 	if values.get("email") and not validate_email_address(values["email"]):
 		fail("invalid", "{0} is not an e-mail address.", values["email"])
+	if values.get("phone") and not validate_phone_number(values["phone"]):
+		fail("invalid", "{0} is not a phone number.", values["phone"])
 	if values.get("birthday"):
 		try:
 			birthday = getdate(values["birthday"])
