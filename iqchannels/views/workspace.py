@@ -6,7 +6,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import cint, now_datetime
 
-from iqchannels.flows.client_tasks import tasks_of
+from iqchannels.flows.client_tasks import deal_app, tasks_of
 from iqchannels.records import roles, settings
 from iqchannels.records.clients import DETAIL_FIELDS
 from iqchannels.records.companies import company_card
@@ -165,6 +165,7 @@ def client_card(client: str | int) -> dict:
 	)
 	card.company_card = company_card(card.company)
 	card.tasks = tasks_of(card.name)
+	card.can_make_deals = bool(deal_app())
 	return card
 
 
