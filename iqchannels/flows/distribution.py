@@ -1,8 +1,8 @@
 """Distribution (layer: flows): load a line's state, let the engine plan, apply the plan safely.
 
 A line is distributed by one process at a time: `distribute_line` locks the line's row for the length
-of its transaction. Assignments are conditional writes, so a conversation taken meanwhile by hand is
-skipped, never assigned twice.
+of its transaction. A run's plan is written in a few statements (`apply_plan`): the assignments are
+conditional writes, so a conversation taken meanwhile by hand is skipped, never assigned twice.
 """
 
 from datetime import timedelta
@@ -14,15 +14,19 @@ from frappe.utils import now_datetime
 from iqchannels.engine.model import DomainError
 from iqchannels.engine.routing import Assignment, StickyPolicy, ensure_can_take, plan_assignments
 from iqchannels.engine.waiting import AnswerState, unanswered
-from iqchannels.flows.lifecycle import assign, requeue
-from iqchannels.records import settings, wakeups
+from iqchannels.flows.lifecycle import CORE_FIELDS, assign, assigned_text, assignment_log_row, requeue
+from iqchannels.records import realtime, settings, wakeups
 from iqchannels.records.lines import is_working_now
 from iqchannels.records.operators import full_name, is_member, line_members, operator_doc, slots_of
 from iqchannels.records.queue import operator_states, queued_conversations
+from iqchannels.records.rows import insert_rows
 
 MANUAL = "manual take"
 SUPERVISOR = "supervisor"
 
+
+# Assignments written per statement: a burst of thousands stays within the server's packet size.
+CHUNK = 500
 
 # Passes one job makes before it leaves the next run to the queue, where other lines' runs take turns.
 MAX_PASSES = 20
@@ -70,7 +74,94 @@ def distribute_line(line: str, leave_successor: bool = False) -> list:
 	plan = plan_assignments(queue, operator_states(line_members(line)), now=now, sticky=policy)
 	if plan and leave_successor:
 		wakeups.successor(line)
-	return [a for a in plan if assign(a.conversation, a.operator, a)]
+	return apply_plan(line, plan)
+
+
+def apply_plan(line: str, plan: list[Assignment]) -> list[Assignment]:
+	"""Write a run's plan in a few statements, whatever its size: a conditional update of the
+	conversations (one taken meanwhile keeps its state and is left out), multi-row inserts of the
+	assignment logs and the "assigned" remarks, one update of the operators' last-assignment times,
+	and one event per person and room. Returns the assignments made."""
+	now = now_datetime()
+	made = []
+	for start in range(0, len(plan), CHUNK):
+		made += take_queued(plan[start : start + CHUNK], now)
+	if not made:
+		return []
+	names = tuple(str(a.conversation) for a in made)
+	conversations = {
+		str(row.name): row
+		for row in frappe.db.sql(
+			f"select {', '.join(CORE_FIELDS)} from `tabIQC Conversation` where name in %s",
+			[names],
+			as_dict=True,
+		)
+	}
+	frappe.db.sql(
+		"update `tabIQC Operator` set last_assigned_at=%s where name in %s",
+		(now, tuple({a.operator for a in made})),
+	)
+	insert_rows(
+		"IQC Assignment Log",
+		[assignment_log_row(conversations[str(a.conversation)], a, now, None) for a in made],
+	)
+	insert_rows("IQC Message", [assigned_remark(conversations[str(a.conversation)], a, now) for a in made])
+	realtime.publish_assignments(
+		line,
+		[
+			{
+				"conversation": conversations[str(a.conversation)].name,
+				"client": conversations[str(a.conversation)].client,
+				"operator": a.operator,
+				"reason": a.reason,
+			}
+			for a in made
+		],
+	)
+	return made
+
+
+def take_queued(plan: list[Assignment], now) -> list[Assignment]:
+	"""Open the plan's conversations that are still queued, each with its operator, in one statement."""
+	values = {"now": now, "names": tuple(str(a.conversation) for a in plan)}
+	operators, reasons = [], []
+	for i, a in enumerate(plan):
+		values[f"n{i}"], values[f"o{i}"], values[f"r{i}"] = str(a.conversation), a.operator, a.reason
+		operators.append(f"when %(n{i})s then %(o{i})s")
+		reasons.append(f"when %(n{i})s then %(r{i})s")
+	frappe.db.sql(
+		f"""update `tabIQC Conversation`
+		set status='Open', operator=case name {" ".join(operators)} end,
+			assignment_reason=case name {" ".join(reasons)} end, assigned_at=%(now)s, modified=%(now)s
+		where name in %(names)s and status='Queued'""",
+		values,
+	)
+	if frappe.db._cursor.rowcount == len(plan):
+		return plan
+	taken = {
+		str(name)
+		for name in frappe.db.sql_list(
+			"""select name from `tabIQC Conversation`
+			where name in %(names)s and status='Open' and assigned_at=%(now)s""",
+			values,
+		)
+	}
+	return [a for a in plan if str(a.conversation) in taken]
+
+
+def assigned_remark(conversation, decision: Assignment, now) -> dict:
+	"""The history's "Assigned to" line, as add_system_message writes it."""
+	return {
+		"conversation": conversation.name,
+		"client": conversation.client,
+		"channel": conversation.channel,
+		"author_type": "System",
+		"kind": "Text",
+		"internal": 1,
+		"text": assigned_text(decision),
+		"delivery_status": "Sent",
+		"sent_at": now,
+	}
 
 
 def take(conversation, user: str) -> None:

@@ -113,7 +113,7 @@ def assign(
 	frappe.db.set_value("IQC Operator", user, "last_assigned_at", now, update_modified=False)
 	conversation = core_of(name)
 	log_assignment(conversation, decision, now, by)
-	add_system_message(conversation, _("Assigned to {0}: {1}").format(full_name(user), decision.reason))
+	add_system_message(conversation, assigned_text(decision))
 	# Whoever saw it waiting (the line, through its room) or held it before hears that it is taken.
 	realtime.publish_conversation(
 		"conversation-assigned",
@@ -138,25 +138,29 @@ def core_of(name) -> frappe._dict:
 
 
 def log_assignment(conversation, decision: Assignment, at, by: str | None) -> None:
-	fast_insert(
-		frappe.get_doc(
-			{
-				"doctype": "IQC Assignment Log",
-				"conversation": conversation.name,
-				"line": conversation.line,
-				"operator": decision.operator,
-				"assigned_at": at,
-				"rule": decision.rule,
-				"reason": decision.reason,
-				"assigned_by": by,
-				"load_before": decision.load_before,
-				"slots": decision.slots,
-				"over_slots": int(decision.over_slots),
-				"available": decision.available,
-				"candidates": ", ".join(decision.candidates),
-			}
-		)
-	)
+	fast_insert(frappe.get_doc({"doctype": "IQC Assignment Log", **assignment_log_row(conversation, decision, at, by)}))
+
+
+def assignment_log_row(conversation, decision: Assignment, at, by: str | None) -> dict:
+	"""Why a conversation went to whom, as the supervisor's "why" and the reports read it."""
+	return {
+		"conversation": conversation.name,
+		"line": conversation.line,
+		"operator": decision.operator,
+		"assigned_at": at,
+		"rule": decision.rule,
+		"reason": decision.reason,
+		"assigned_by": by,
+		"load_before": decision.load_before,
+		"slots": decision.slots,
+		"over_slots": int(decision.over_slots),
+		"available": decision.available,
+		"candidates": ", ".join(decision.candidates),
+	}
+
+
+def assigned_text(decision: Assignment) -> str:
+	return _("Assigned to {0}: {1}").format(full_name(decision.operator), decision.reason)
 
 
 def requeue(name: str, why: str) -> bool:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import frappe
 
-from iqchannels.records.conversations import collaborators
-from iqchannels.records.followers import followers_of
+from iqchannels.records.conversations import collaborators, collaborators_of
+from iqchannels.records.followers import followers_of, followers_of_many
 
 
 def publish(event: str, payload: dict, users: Iterable[str]) -> None:
@@ -73,3 +73,24 @@ def publish_typing(conversation, who: str, typing: bool, user: str | None = None
 	publish_to_supervisors("typing", payload)
 	if conversation.status == "Queued" and conversation.line:
 		publish_to_line("typing", payload, conversation.line)
+
+
+def publish_assignments(line: str, assignments: list[dict]) -> None:
+	"""A distribution run's assignments (`conversation`, `client`, `operator`, `reason` each) in one
+	event per person and room: each operator hears of their own new conversations, as do their
+	collaborators and the clients' followers; the line's room hears that they left the queue, the
+	supervisors' room of all of them."""
+	if not assignments:
+		return
+	event = "conversations-assigned"
+	by_person: dict[str, list[dict]] = {}
+	watchers = collaborators_of([a["conversation"] for a in assignments])
+	followers = followers_of_many([a["client"] for a in assignments])
+	for item in assignments:
+		concerned = (*watchers.get(str(item["conversation"]), ()), *followers.get(str(item["client"]), ()))
+		for person in {item["operator"], *concerned}:
+			by_person.setdefault(person, []).append(item)
+	for person, items in by_person.items():
+		publish(event, {"line": line, "assignments": items}, [person])
+	publish_to_supervisors(event, {"line": line, "assignments": assignments})
+	publish_to_line(event, {"line": line, "assignments": assignments}, line)

@@ -9,6 +9,7 @@ const RELOAD_ANYWAY_EVERY_MS = 60 * 1000;
 const EVENTS = [
 	"conversation-queued",
 	"conversation-assigned",
+	"conversations-assigned",
 	"conversation-closed",
 	"conversation-transferred",
 	"message-created",

@@ -257,6 +257,17 @@ const handlers = {
 		if (is_current(data.conversation)) reload_current();
 		refresh_lists();
 	},
+	// A distribution run's assignments, in one event for the whole run.
+	"conversations-assigned"(data) {
+		const mine = data.assignments.filter((a) => a.operator === frappe.session.user);
+		if (mine.length === 1) {
+			notify("assignment", __("New conversation"), __("Conversation {0} is yours", [mine[0].conversation]));
+		} else if (mine.length) {
+			notify("assignment", __("New conversations"), __("{0} conversations are yours", [mine.length]));
+		}
+		if (data.assignments.some((a) => is_current(a.conversation))) reload_current();
+		refresh_lists();
+	},
 	"conversation-queued"(data) {
 		if (is_current(data.conversation)) reload_current();
 		refresh_lists();
