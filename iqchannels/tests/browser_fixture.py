@@ -201,3 +201,49 @@ def bulk_messages(rows: list[tuple]) -> None:
 		fast_insert(
 			frappe.get_doc({"doctype": "IQC Message", "kind": "Text", **dict(zip(fields, row, strict=True))})
 		)
+
+
+def staffing_day(line: str, operator: str, days_ago: int = 2) -> dict:
+	"""A past morning of the line for the staffing page: `operator` Active 10:00-12:30 with 5 slots, a client
+	every 2 minutes from 10:00 to 11:00 with 12 minutes of handling each, served first come, first served, so
+	that clients wait. Written as the site writes conversations and status logs."""
+	import heapq
+	from datetime import datetime, timedelta
+
+	from frappe.utils import add_days, getdate, today
+
+	from iqchannels.records.rows import insert_row
+
+	frappe.set_user("Administrator")
+	day = datetime.combine(getdate(add_days(today(), -days_ago)), datetime.min.time())
+	opens, closes = day + timedelta(hours=10), day + timedelta(hours=12, minutes=30)
+	for when, old, new in ((opens, "Offline", "Active"), (closes, "Active", "Offline")):
+		insert_row(
+			"IQC Operator Status Log", operator=operator, from_status=old, to_status=new, changed_at=when
+		)
+	channel = frappe.get_doc("IQC Channel", frappe.db.get_value("IQC Channel", {"default_line": line}))
+	free_at = [opens] * 5  # when each of the operator's slots is next free
+	for n in range(30):
+		queued = opens + timedelta(minutes=2 * n)
+		assigned = max(queued, heapq.heappop(free_at))
+		closed = assigned + timedelta(minutes=12)
+		heapq.heappush(free_at, closed)
+		client = client_for_identity(channel, unique("staffing"), {"full_name": f"Staffing client {n + 1}"})
+		insert_row(
+			"IQC Conversation",
+			client=client,
+			client_name=f"Staffing client {n + 1}",
+			channel=channel.name,
+			line=line,
+			status="Closed",
+			operator=operator,
+			result="Resolved",
+			opened_at=queued,
+			queued_at=queued,
+			assigned_at=assigned,
+			first_response_at=assigned + timedelta(seconds=20),
+			last_message_at=closed,
+			closed_at=closed,
+		)
+	frappe.db.commit()
+	return {"date": str(day.date()), "conversations": 30}
