@@ -254,9 +254,8 @@ class _Replay:
 			dirty.update(op.lines)
 		elif kind == _STAFF:
 			if isinstance(payload, int):
-				for i, op in enumerate(self.anonymous):
-					if self._set_active(op, 1 if i < payload else 0):
-						dirty.update(op.lines)
+				for op in self._anonymous_on(payload):
+					dirty.update(op.lines)
 			else:
 				op, change = payload
 				if self._set_active(op, op.active + change):
@@ -283,6 +282,19 @@ class _Replay:
 		elif self.state[payload] == 1:  # _ABANDON of a client still waiting
 			self.state[payload] = 3
 			self.lines[self.arrivals[payload].line].waiting -= 1
+
+	def _anonymous_on(self, count: int) -> list:
+		"""Make `count` anonymous operators Active; returns those who just came on. Those on stay on;
+		when fewer are needed, the busiest go off (they finish what they hold, as at a shift's end) and
+		the free stay; when more are, the freest of the others come on."""
+		on = [op for op in self.anonymous if op.active]
+		off = [op for op in self.anonymous if not op.active]
+		if count < len(on):
+			keep = sorted(on, key=lambda op: (op.load, op.name))[:count]
+		else:
+			keep = on + sorted(off, key=lambda op: (op.load, op.name))[: count - len(on)]
+		keep = set(map(id, keep))
+		return [op for op in self.anonymous if self._set_active(op, 1 if id(op) in keep else 0)]
 
 	def _set_active(self, op, active) -> bool:
 		"""Returns whether the operator has just become Active."""
