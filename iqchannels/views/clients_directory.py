@@ -193,10 +193,10 @@ def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 		where ifnull(c.merged_into, '') = ''
 			and (c.full_name like %(anywhere)s or c.company like %(anywhere)s or c.email like %(prefix)s
 				or c.customer_id like %(prefix)s or c.inn like %(prefix)s {company_match}
-				or exists (select 1 from `tabIQC Client Identity` i where i.parent = c.name
+				or exists (select 1 from `tabIQC Client Identity` i where i.parent = convert(c.name, char) collate utf8mb4_unicode_ci
 					and i.parenttype = 'IQC Client' and i.external_id like %(prefix)s))
-			and (exists (select 1 from `tabIQC Conversation` cv where cv.line = %(line)s and cv.client = c.name)
-				or exists (select 1 from `tabIQC Ticket` t where t.line = %(line)s and t.client = c.name))
+			and (exists (select 1 from `tabIQC Conversation` cv where cv.line = %(line)s and cv.client = convert(c.name, char) collate utf8mb4_unicode_ci)
+				or exists (select 1 from `tabIQC Ticket` t where t.line = %(line)s and t.client = convert(c.name, char) collate utf8mb4_unicode_ci))
 		order by c.full_name, c.name limit %(limit)s""",
 		{"anywhere": anywhere, "prefix": prefix, "line": line, "limit": limit},
 	)
