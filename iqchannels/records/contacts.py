@@ -6,23 +6,12 @@ from contextlib import contextmanager
 import frappe
 from frappe.utils import getdate, today, validate_email_address, validate_phone_number
 
+from iqchannels.records.clients import DETAIL_FIELDS
 from iqchannels.records.companies import require_company
 from iqchannels.records.exceptions import fail
 
-# What an operator fills in for a person in the address book.
-ADDRESS_BOOK_FIELDS = (
-	"full_name",
-	"email",
-	"phone",
-	"company",
-	"inn",
-	"position",
-	"department",
-	"region",
-	"language",
-	"birthday",
-	"notes",
-)
+# What an operator fills in for a person in the address book: the card's details and notes.
+ADDRESS_BOOK_FIELDS = (*DETAIL_FIELDS, "notes")
 # The client's fields that a Contact holds too.
 SYNCED_FIELDS = ("full_name", "email", "phone", "company", "position", "department", "contact")
 # Set while one side writes the other, so that the other side's hook does not write back.
