@@ -14,3 +14,5 @@ def on_doctype_update():
 	frappe.db.add_unique(
 		"IQC Client Identity", ["channel", "external_id"], constraint_name="channel_external_id"
 	)
+	# The Clients view's search by an identity's id from its start, in any channel.
+	frappe.db.add_index("IQC Client Identity", ["external_id"], "external_id")

@@ -14,10 +14,3 @@ def on_doctype_update():
 	# operator, a client's followers by client.
 	frappe.db.add_unique("IQC Client List Entry", ["operator", "client"], constraint_name="operator_client")
 	frappe.db.add_index("IQC Client List Entry", ["client", "favourite"], "client_followers")
-	# The Clients view's reads: a line's clients by their last message, whether a client belongs to a
-	# line, and search by an identity's external id from its start.
-	frappe.db.add_index("IQC Conversation", ["line", "last_message_at"], "line_last_message")
-	frappe.db.add_index("IQC Conversation", ["line", "client"], "line_client")
-	frappe.db.add_index("IQC Ticket", ["line", "client"], "line_client")
-	frappe.db.add_index("IQC Client Identity", ["external_id"], "external_id")
-	frappe.db.add_index("IQC Client", ["customer_id"], "customer_id")

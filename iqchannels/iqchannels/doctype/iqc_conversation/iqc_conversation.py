@@ -18,3 +18,6 @@ def on_doctype_update():
 	frappe.db.add_index("IQC Conversation", ["status", "last_operator_message_at"], "silence_sweep")
 	frappe.db.add_index("IQC Conversation", ["opened_at"], "opened_at")
 	frappe.db.add_index("IQC Conversation", ["closed_at"], "closed_at")
+	# The Clients view: a line's clients by their last message, and whether a client belongs to a line.
+	frappe.db.add_index("IQC Conversation", ["line", "last_message_at"], "line_last_message")
+	frappe.db.add_index("IQC Conversation", ["line", "client"], "line_client")

@@ -25,3 +25,5 @@ def on_doctype_update():
 	frappe.db.add_index("IQC Ticket", ["status", "postponed_until"], "status_postponed")
 	frappe.db.add_index("IQC Ticket", ["opened_at"], "opened_at")
 	frappe.db.add_index("IQC Ticket", ["parent_ticket"], "parent_ticket")
+	# The Clients view: whether a client belongs to a line through a ticket.
+	frappe.db.add_index("IQC Ticket", ["line", "client"], "line_client")
