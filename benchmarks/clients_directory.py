@@ -13,16 +13,14 @@ target 100 ms each, the median of --repeat runs. Everything it writes is deleted
 """
 
 import argparse
-import itertools
 import random
-import statistics
 import time
 from datetime import timedelta
 
 import frappe
+from bulk_rows import insert, timed
 from frappe.utils import now_datetime
 
-BATCH = 5000
 TARGET_MS = 100
 
 
@@ -150,42 +148,6 @@ def write(prefix: str, clients: int) -> dict:
 
 
 NAMES = ["Ivanov", "Petrova", "Smirnov", "Kuznetsova", "Popov", "Sokolova", "Lebedev", "Kozlova"]
-
-
-def insert(doctype: str, fields: list[str], rows) -> int | None:
-	"""Rows in batches; numbered doctypes take numbers from their sequence, moved past them after."""
-	from frappe.database.sequence import get_next_val, set_next_val
-
-	numbered = frappe.get_meta(doctype).autoname == "autoincrement"
-	first = get_next_val(doctype) if numbered else None
-	names = itertools.count(first) if numbered else None
-	columns = ", ".join(f"`{f}`" for f in ["creation", "modified", *(["name"] if numbered else []), *fields])
-	placeholders = ", ".join(["%s"] * (len(fields) + 2 + numbered))
-	query = f"insert into `tab{doctype}` ({columns}) values ({placeholders})"
-	now = now_datetime()
-	batch, last = [], None
-	for row in rows:
-		if numbered:
-			last = next(names)
-			row = (last, *row)
-		batch.append((now, now, *row))
-		if len(batch) == BATCH:
-			frappe.db._cursor.executemany(query, batch)
-			batch = []
-	if batch:
-		frappe.db._cursor.executemany(query, batch)
-	if numbered and last is not None:
-		set_next_val(doctype, last + 1)
-	return first
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-	times, result = [], None
-	for _ in range(repeat):
-		started = time.perf_counter()
-		result = fn()
-		times.append(time.perf_counter() - started)
-	return statistics.median(times) * 1000, result
 
 
 def measure(floor: dict, repeat: int) -> None:

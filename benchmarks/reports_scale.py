@@ -9,13 +9,13 @@ Everything it writes is deleted at the end.
 """
 
 import argparse
-import itertools
 import random
 import statistics
 import time
 from datetime import timedelta
 
 import frappe
+from bulk_rows import insert
 from frappe.utils import add_days, now_datetime, today
 
 REPORTS = [
@@ -25,7 +25,6 @@ REPORTS = [
 	"iqc_operator_status_time",
 	"iqc_sla",
 ]
-BATCH = 5000
 DAYS = 30
 STATUSES = ("Active", "Away", "Break", "Offline")
 
@@ -141,34 +140,6 @@ def write_floor(prefix: str, conversations: int, messages: int, operators: int) 
 	)
 	frappe.db.commit()
 	return users
-
-
-def insert(doctype: str, fields: list[str], rows) -> int | None:
-	"""Rows in batches; numbered doctypes get their numbers from the doctype's own sequence, which
-	is then moved past them. Returns the first number given, if any."""
-	from frappe.database.sequence import get_next_val, set_next_val
-
-	numbered = frappe.get_meta(doctype).autoname == "autoincrement"
-	first = get_next_val(doctype) if numbered else None
-	names = itertools.count(first) if numbered else None
-	columns = ", ".join(f"`{f}`" for f in ["creation", "modified", *(["name"] if numbered else []), *fields])
-	placeholders = ", ".join(["%s"] * (len(fields) + 2 + numbered))
-	query = f"insert into `tab{doctype}` ({columns}) values ({placeholders})"
-	now = now_datetime()
-	batch, last = [], None
-	for row in rows:
-		if numbered:
-			last = next(names)
-			row = (last, *row)
-		batch.append((now, now, *row))
-		if len(batch) == BATCH:
-			frappe.db._cursor.executemany(query, batch)
-			batch = []
-	if batch:
-		frappe.db._cursor.executemany(query, batch)
-	if numbered and last is not None:
-		set_next_val(doctype, last + 1)
-	return first
 
 
 def measure(prefix: str, repeat: int) -> None:
