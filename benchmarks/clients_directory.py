@@ -49,8 +49,6 @@ def main():
 
 
 def write(prefix: str, clients: int) -> dict:
-	from iqchannels.views import clients_directory as directory
-
 	rng = random.Random(15)
 	now = now_datetime()
 	user = f"{prefix}-operator@bench.test"
@@ -82,10 +80,8 @@ def write(prefix: str, clients: int) -> dict:
 		"insert into `tabIQC Channel` (name, channel_name, channel_type, default_line, creation, modified) values (%s, %s, 'API', %s, %s, %s)",
 		(channel, channel, line, now, now),
 	)
-	companies = []
-	if directory.company_table():
-		companies = [(f"{prefix}-company {i:05}", f"77{i:08}") for i in range(clients // 5)]
-		insert("IQC Company", ["name", "company_name", "inn"], ((n, n, inn) for n, inn in companies))
+	companies = [(f"{prefix}-company {i:05}", f"77{i:08}") for i in range(clients // 5)]
+	insert("IQC Company", ["name", "company_name", "inn"], ((n, n, inn) for n, inn in companies))
 	first = insert(
 		"IQC Client",
 		["full_name", "customer_id", "email", "company", "inn", "client_type"],

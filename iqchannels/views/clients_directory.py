@@ -170,11 +170,6 @@ def order_clients(line: str, clients: list[str]) -> list[str]:
 	return with_message + rest
 
 
-def company_table() -> bool:
-	"""IQC Company joins the search (by the company's INN) once the site has it."""
-	return frappe.db.table_exists("IQC Company")
-
-
 def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 	"""All of the line's clients whose name, client ID (customer_id or an identity's external id),
 	e-mail, company name or INN (theirs or their company's) matches what is typed. IDs, e-mails and
@@ -184,15 +179,12 @@ def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 		return []
 	escaped = frappe.db.escape(text, percent=False)[1:-1]
 	anywhere, prefix = f"%{escaped}%", f"{escaped}%"
-	company_join, company_match = "", ""
-	if company_table():
-		company_join = "left join `tabIQC Company` co on co.name = c.company"
-		company_match = "or co.inn like %(prefix)s or co.company_name like %(anywhere)s"
+	# A client's company link holds the company's name, so the company's name is matched there.
 	found = frappe.db.sql_list(
-		f"""select c.name from `tabIQC Client` c {company_join}
+		"""select c.name from `tabIQC Client` c left join `tabIQC Company` co on co.name = c.company
 		where ifnull(c.merged_into, '') = ''
 			and (c.full_name like %(anywhere)s or c.company like %(anywhere)s or c.email like %(prefix)s
-				or c.customer_id like %(prefix)s or c.inn like %(prefix)s {company_match}
+				or c.customer_id like %(prefix)s or c.inn like %(prefix)s or co.inn like %(prefix)s
 				or exists (select 1 from `tabIQC Client Identity` i where i.parent = convert(c.name, char) collate utf8mb4_unicode_ci
 					and i.parenttype = 'IQC Client' and i.external_id like %(prefix)s))
 			and (exists (select 1 from `tabIQC Conversation` cv where cv.line = %(line)s and cv.client = convert(c.name, char) collate utf8mb4_unicode_ci)
