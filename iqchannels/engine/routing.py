@@ -42,6 +42,12 @@ class QueuedConversation:
 	responsible_operator: str | None = None
 	# An operator who let this conversation go unanswered: it is offered to someone else.
 	avoid_operator: str | None = None
+	# A callback request waits until this time (the client's preferred time, the next attempt).
+	not_before: datetime | None = None
+
+	def is_due(self, now: datetime | None) -> bool:
+		"""Without a `now`, an item with a due time is never taken to be due."""
+		return self.not_before is None or (now is not None and self.not_before <= now)
 
 
 @dataclass(frozen=True)
@@ -155,12 +161,12 @@ def plan_assignments(
 
 	Each assignment raises the operator's load and makes them the most recently assigned, so a burst
 	spreads evenly. A conversation nobody can take is left waiting; later ones may still go to their
-	sticky or responsible operator.
+	sticky or responsible operator. An item not yet due (`not_before` after `now`) is left waiting.
 	"""
 	floor = _Floor(operators)
 	sticky = sticky or StickyPolicy()
 	plan = []
-	for conversation in queue_order(queue):
+	for conversation in queue_order(c for c in queue if c.is_due(now)):
 		preferred = _preferred(conversation, floor, now, sticky)
 		available = floor.available
 		if preferred:
