@@ -1,12 +1,14 @@
-"""Per operator: conversations handled, response and handling times, rating and results."""
+"""Per operator: conversations handled, response and handling times, rating and results; calls answered and
+made, and the time talked."""
 
 from frappe import _
 
+from iqchannels.views.call_reports import with_calls
 from iqchannels.views.reporting import Scope, operator_performance
 
 
 def execute(filters=None):
-	rows = operator_performance(Scope.of(filters))
+	rows = with_calls(operator_performance(Scope.of(filters)), filters)
 	columns = [
 		{
 			"fieldname": "operator",
@@ -34,6 +36,9 @@ def execute(filters=None):
 		{"fieldname": "csat", "label": _("Rating"), "fieldtype": "Float", "precision": 2, "width": 90},
 		{"fieldname": "rated", "label": _("Rated"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "results", "label": _("Results"), "fieldtype": "Data", "width": 260},
+		{"fieldname": "calls_answered", "label": _("Calls answered"), "fieldtype": "Int", "width": 120},
+		{"fieldname": "calls_made", "label": _("Calls made"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "talk_time", "label": _("Talk time"), "fieldtype": "Duration", "width": 120},
 	]
 	chart = {
 		"data": {

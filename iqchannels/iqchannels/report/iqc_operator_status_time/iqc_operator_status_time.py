@@ -1,12 +1,13 @@
-"""Each operator's time in each status, per day."""
+"""Each operator's time in each status, and on calls, per day."""
 
 from frappe import _
 
+from iqchannels.views.call_reports import with_time_on_calls
 from iqchannels.views.reporting import STATUSES, Scope, status_time
 
 
 def execute(filters=None):
-	rows = status_time(Scope.of(filters))
+	rows = with_time_on_calls(status_time(Scope.of(filters)), filters)
 	columns = [
 		{"fieldname": "day", "label": _("Date"), "fieldtype": "Date", "width": 110},
 		{
@@ -21,6 +22,7 @@ def execute(filters=None):
 		{"fieldname": status.lower(), "label": _(status), "fieldtype": "Duration", "width": 130}
 		for status in STATUSES
 	]
+	columns.append({"fieldname": "on_calls", "label": _("On calls"), "fieldtype": "Duration", "width": 130})
 	chart = {
 		"data": {
 			"labels": [_(status) for status in STATUSES],
