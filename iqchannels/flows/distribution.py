@@ -178,8 +178,13 @@ def take(conversation, user: str) -> None:
 
 
 def sweep() -> None:
-	"""Scheduler safety net: every enabled automatic line with a queue gets distributed."""
-	lines = frappe.get_all("IQC Conversation", filters={"status": "Queued"}, pluck="line", distinct=True)
+	"""Scheduler safety net: every line with work due in its queue gets distributed; a callback
+	request whose time has come is given out here, within a minute of its due time."""
+	lines = frappe.db.sql_list(
+		"""select distinct line from `tabIQC Conversation`
+		where status='Queued' and (callback_due_at is null or callback_due_at <= %s)""",
+		now_datetime(),
+	)
 	for line in lines:
 		wakeups.request(line)
 
@@ -198,7 +203,13 @@ def requeue_unanswered() -> list[str]:
 		timeout = timedelta(minutes=minutes)
 		rows = frappe.get_all(
 			"IQC Conversation",
-			filters={"line": line, "status": "Open", "assigned_at": ["<=", now - timeout]},
+			# A callback request is answered by a call, not by a message: it is not taken back.
+			filters={
+				"line": line,
+				"status": "Open",
+				"assigned_at": ["<=", now - timeout],
+				"kind": ["!=", "Callback"],
+			},
 			fields=["name", "status", "assigned_at", "last_operator_message_at", "operator"],
 		)
 		operators = {r.name: r.operator for r in rows}

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import frappe
 from frappe import _
+from frappe.utils import now_datetime
 
 from iqchannels.engine.routing import OperatorState, QueuedConversation
 from iqchannels.engine.waiting import estimated_wait, queue_position
 from iqchannels.records import settings
+from iqchannels.records.callbacks import CALLBACK, on_call_besides_callbacks
 from iqchannels.records.operators import line_members
 
 RECENT_HANDLED = 50
@@ -21,7 +23,7 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 	rows = frappe.get_all(
 		"IQC Conversation",
 		filters={"line": line, "status": "Queued"},
-		fields=["name", "priority", "queued_at", "client", "unanswered_by"],
+		fields=["name", "priority", "queued_at", "client", "unanswered_by", "kind", "callback_due_at"],
 	)
 	clients = sorted({r.client for r in rows})
 	if not clients:
@@ -47,13 +49,22 @@ def queued_conversations(line: str) -> list[QueuedConversation]:
 		QueuedConversation(
 			r.name,
 			r.priority,
-			r.queued_at,
+			waiting_since(r),
 			*previous.get(r.client, (None, None)),
 			responsible_operator=responsible.get(r.client),
 			avoid_operator=r.unanswered_by,
+			not_before=r.callback_due_at if r.kind == CALLBACK else None,
 		)
 		for r in rows
 	]
+
+
+def waiting_since(row):
+	"""A callback request waits in the queue from its due time: a retry due in 30 minutes does not
+	pass ahead of the chats that came in meanwhile."""
+	if row.kind == CALLBACK and row.callback_due_at and row.callback_due_at > row.queued_at:
+		return row.callback_due_at
+	return row.queued_at
 
 
 def operator_states(users: list[str], lock: bool = True) -> list[OperatorState]:
@@ -79,6 +90,10 @@ def operator_states(users: list[str], lock: bool = True) -> list[OperatorState]:
 			{"users": users},
 		)
 	)
+	if settings.settings().calls_take_slots:
+		# An operator on a call has one slot less for chats.
+		for user in on_call_besides_callbacks(users):
+			loads[user] = loads.get(user, 0) + 1
 	default = settings.number("default_slots")
 	return [
 		OperatorState(r.name, r.status, r.slots or default, loads.get(r.name, 0), r.last_assigned_at)
@@ -90,7 +105,11 @@ def position_and_wait(conversation) -> dict | None:
 	"""None unless the conversation is queued."""
 	if conversation.status != "Queued":
 		return None
-	queue = queued_conversations(conversation.line)
+	now = now_datetime()
+	# Callback requests not yet due are nobody's turn: they are not counted ahead of anyone.
+	queue = [
+		c for c in queued_conversations(conversation.line) if c.is_due(now) or c.name == conversation.name
+	]
 	position = queue_position(queue, conversation.name)
 	if position is None:
 		return None

@@ -1,0 +1,98 @@
+"""Callback requests' records (layer: records): the open request of a client in a line, the numbers to
+call, and who is busy on a call while distribution counts loads.
+
+A callback request is an IQC Conversation of kind "Callback": it is queued, distributed, held in a slot
+and closed with a result like any conversation, and waits in the queue until its due time.
+"""
+
+from datetime import timedelta
+
+import frappe
+import phonenumbers
+from frappe.utils import cint, now_datetime
+
+CALLBACK = "Callback"
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_RETRY_MINUTES = 30
+# A call whose end the PBX never reported stops holding its operator's slot after this long.
+STALE_CALL = timedelta(hours=4)
+
+
+def open_request(client: str, line: str, lock: bool = False):
+	"""The client's callback request in the line that is not closed yet; with `lock`, the latest
+	committed one, so that two missed calls at once make one request."""
+	rows = frappe.db.sql(
+		f"""select name from `tabIQC Conversation`
+		where client=%s and line=%s and kind='Callback' and status!='Closed'
+		order by name limit 1 {"for update" if lock else ""}""",
+		(str(client), line),
+	)
+	return frappe.get_doc("IQC Conversation", rows[0][0]) if rows else None
+
+
+def lock_client(client: str) -> None:
+	"""Requests for one client are made one at a time (two missed calls in the same second)."""
+	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", str(client))
+
+
+def requests_of(client: str) -> list[dict]:
+	return frappe.get_all(
+		"IQC Conversation",
+		filters={"client": str(client), "kind": CALLBACK},
+		fields=[
+			"name",
+			"status",
+			"line",
+			"channel",
+			"operator",
+			"callback_phone",
+			"callback_due_at",
+			"callback_attempts",
+			"call",
+			"result",
+			"opened_at",
+			"closed_at",
+		],
+		order_by="name desc",
+	)
+
+
+def max_attempts(channel) -> int:
+	return cint(channel.get("callback_max_attempts")) or DEFAULT_MAX_ATTEMPTS
+
+
+def retry_after(channel) -> timedelta:
+	return timedelta(minutes=cint(channel.get("callback_retry_minutes")) or DEFAULT_RETRY_MINUTES)
+
+
+def phone_in_e164(text: str | None, region: str | None = None) -> str | None:
+	"""The number in E.164 (+79161234567), or None when it is not a possible phone number."""
+	text = (text or "").strip()
+	if not text or len(text) > 40:
+		return None
+	try:
+		number = phonenumbers.parse(text, (region or "RU").upper())
+	except phonenumbers.NumberParseException:
+		return None
+	if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+		return None
+	return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def on_call_besides_callbacks(users: list[str]) -> set[str]:
+	"""Operators now on a call (ringing or talking), apart from a call made for a callback request
+	they hold: that request already takes its slot."""
+	if not users:
+		return set()
+	return set(
+		frappe.db.sql_list(
+			"""select distinct c.operator from `tabIQC Call` c
+			where c.operator in %(users)s and c.state in ('Ringing', 'Answered') and c.ended_at is null
+				and coalesce(c.started_at, c.creation) >= %(since)s
+				and not exists (
+					select 1 from `tabIQC Conversation` v
+					where v.name = c.conversation and v.status = 'Open' and v.operator = c.operator
+				)""",
+			{"users": users, "since": now_datetime() - STALE_CALL},
+		)
+	)
