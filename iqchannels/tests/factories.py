@@ -161,3 +161,8 @@ def make_email_account(address: str, smtp_port: int | None = None, imap_port: in
 			"create_contact": 0,
 		}
 	).insert(ignore_permissions=True)
+
+
+def make_company(**values) -> str:
+	values.setdefault("company_name", unique("Company"))
+	return frappe.get_doc({"doctype": "IQC Company", **values}).insert(ignore_permissions=True).name

@@ -13,6 +13,7 @@ from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,
 	make_channel,
+	make_company,
 	make_line,
 	make_operator,
 	make_supervisor,
@@ -114,16 +115,15 @@ class TestClientsView(IQCTestCase):
 		return conversation
 
 	def test_search_as_you_type_by_name_id_email_company_and_inn(self):
+		hooves = make_company(company_name=unique("Horns and Hooves"))
 		ivan = self.writes(
-			"Ivan Petrov", customer_id=unique("login"), email="ivan@shop.example", company="Horns and Hooves"
+			"Ivan Petrov", customer_id=unique("login"), email="ivan@shop.example", company=hooves
 		)
 		olga = self.writes("Olga Smirnova", inn="772901234567")
 		ext = frappe.db.get_value("IQC Client Identity", {"parent": olga}, "external_id")
 		client_writes(make_channel(self.other_line), unique("ext"), "elsewhere")
 		outsider = frappe.get_last_doc("IQC Conversation", filters={"line": self.other_line}).client
-		frappe.db.set_value(
-			"IQC Client", outsider, {"full_name": "Ivan Outsider", "company": "Horns and Hooves"}
-		)
+		frappe.db.set_value("IQC Client", outsider, {"full_name": "Ivan Outsider", "company": hooves})
 		frappe.set_user(self.ann)
 
 		def found(text):
@@ -140,12 +140,8 @@ class TestClientsView(IQCTestCase):
 		self.assertEqual(found("nobody like this"), [])
 
 	def test_search_by_the_company_inn_once_companies_exist(self):
-		if not frappe.db.table_exists("IQC Company"):
-			self.skipTest("IQC Company is not on this site yet: the company INN join waits for it")
-		company = frappe.get_doc(
-			{"doctype": "IQC Company", "company_name": unique("Romashka"), "inn": "7707083893"}
-		).insert(ignore_permissions=True)
-		client = self.writes("Pavel Companyman", company=company.name)
+		company = make_company(company_name=unique("Romashka"), inn="7707083893")
+		client = self.writes("Pavel Companyman", company=company)
 		frappe.set_user(self.ann)
 		self.assertEqual([str(r["client"]) for r in api.search(self.line, "77070838")["rows"]], [client])
 

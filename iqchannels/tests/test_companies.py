@@ -13,16 +13,12 @@ from iqchannels.tests.factories import (
 	IQCTestCase,
 	client_writes,
 	make_channel,
+	make_company,
 	make_line,
 	make_operator,
 	make_supervisor,
 	unique,
 )
-
-
-def make_company(**values) -> str:
-	values.setdefault("company_name", unique("Company"))
-	return frappe.get_doc({"doctype": "IQC Company", **values}).insert().name
 
 
 class TestCompanies(IQCTestCase):

@@ -170,27 +170,45 @@ def order_clients(line: str, clients: list[str]) -> list[str]:
 	return with_message + rest
 
 
+# A client's number (an integer) compared with the text columns that link to it.
+CLIENT_KEY = "convert(c.name, char) collate utf8mb4_unicode_ci"
+IN_LINE = f"""(exists (select 1 from `tabIQC Conversation` cv where cv.line = %(line)s and cv.client = {CLIENT_KEY})
+		or exists (select 1 from `tabIQC Ticket` t where t.line = %(line)s and t.client = {CLIENT_KEY}))"""
+# One branch per criterion, each served by its own index: one query OR-ing them all made MariaDB read
+# every client with every join (a quarter to half a second at 100,000 clients). Names are read in
+# their index's order until enough of the line's clients match, so a common fragment stops early and
+# a rare one costs one pass over the names' index; merged profiles are left out only at the end, as
+# reading that flag inside a branch would fetch every client's row.
+SEARCH_BRANCHES = (
+	"c.full_name like %(anywhere)s",
+	"c.customer_id like %(prefix)s",
+	"c.email like %(prefix)s",
+	"c.inn like %(prefix)s",
+	"""c.company in (select name from (select name from `tabIQC Company`
+		where company_name like %(anywhere)s or inn like %(prefix)s order by company_name limit 50) co)""",
+	"""c.name in (select parent from `tabIQC Client Identity`
+		where parenttype = 'IQC Client' and external_id like %(prefix)s)""",
+)
+
+
 def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 	"""All of the line's clients whose name, client ID (customer_id or an identity's external id),
-	e-mail, company name or INN (theirs or their company's) matches what is typed. IDs, e-mails and
-	INNs match from their start, names and company names anywhere in them."""
+	e-mail, company name or INN (theirs or their company's) matches what is typed, alphabetically.
+	IDs, e-mails and INNs match from their start, names and company names anywhere in them; a fragment
+	that fits more than 50 companies reaches the first 50 of them."""
 	text = " ".join((text or "").split())
 	if len(text) < MIN_SEARCH:
 		return []
 	escaped = frappe.db.escape(text, percent=False)[1:-1]
-	anywhere, prefix = f"%{escaped}%", f"{escaped}%"
-	# A client's company link holds the company's name, so the company's name is matched there.
+	branches = " union ".join(
+		f"""(select c.name, c.full_name from `tabIQC Client` c where {criterion} and {IN_LINE}
+		order by c.full_name, c.name limit %(limit)s)"""
+		for criterion in SEARCH_BRANCHES
+	)
 	found = frappe.db.sql_list(
-		"""select c.name from `tabIQC Client` c left join `tabIQC Company` co on co.name = c.company
-		where ifnull(c.merged_into, '') = ''
-			and (c.full_name like %(anywhere)s or c.company like %(anywhere)s or c.email like %(prefix)s
-				or c.customer_id like %(prefix)s or c.inn like %(prefix)s or co.inn like %(prefix)s
-				or exists (select 1 from `tabIQC Client Identity` i where i.parent = convert(c.name, char) collate utf8mb4_unicode_ci
-					and i.parenttype = 'IQC Client' and i.external_id like %(prefix)s))
-			and (exists (select 1 from `tabIQC Conversation` cv where cv.line = %(line)s and cv.client = convert(c.name, char) collate utf8mb4_unicode_ci)
-				or exists (select 1 from `tabIQC Ticket` t where t.line = %(line)s and t.client = convert(c.name, char) collate utf8mb4_unicode_ci))
-		order by c.full_name, c.name limit %(limit)s""",
-		{"anywhere": anywhere, "prefix": prefix, "line": line, "limit": limit},
+		f"""select found.name from ({branches}) found join `tabIQC Client` c on c.name = found.name
+		where ifnull(c.merged_into, '') = '' order by found.full_name, found.name limit %(limit)s""",
+		{"anywhere": f"%{escaped}%", "prefix": f"{escaped}%", "line": line, "limit": limit},
 	)
 	return [str(name) for name in found]  # clients are numbered; their links hold the number as text
 
