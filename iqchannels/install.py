@@ -4,6 +4,7 @@ defaults, the default ticket types and the tickets' Kanban board."""
 import frappe
 
 from iqchannels.engine.tickets import TicketStatus
+from iqchannels.records.callbacks import CLOSE_RESULTS as CALLBACK_RESULTS
 from iqchannels.records.roles import ALL_ROLES, SUPERVISOR
 
 STANDARD_RESULTS = {
@@ -11,6 +12,7 @@ STANDARD_RESULTS = {
 	"Not resolved": "The question could not be answered in this conversation.",
 	"Spam": "Spam or abuse; set by Mark as spam.",
 	"Client silent": "Closed automatically after the client stopped answering.",
+	**CALLBACK_RESULTS,
 }
 
 # Name: (hours to resolve a Medium ticket, description).

@@ -214,7 +214,8 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 	who = full_name(by) if by else _("The system")
 	add_system_message(conversation, _("{0} closed the conversation: {1}").format(who, _(result)))
 	channel = frappe.get_cached_doc("IQC Channel", conversation.channel)
-	if not spam:
+	# A callback request ends with a call: no closing text or rating request follows it.
+	if not spam and conversation.kind != "Callback":
 		if closing := settings.autoreply(channel, "closing_text"):
 			say(conversation, "Bot", closing)
 		if csat := settings.autoreply(channel, "csat_text"):

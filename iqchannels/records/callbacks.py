@@ -12,6 +12,15 @@ import phonenumbers
 from frappe.utils import cint, now_datetime
 
 CALLBACK = "Callback"
+# The close results of a request (made at install and migrate).
+CALLED_BACK = "Called back"
+NOT_REACHED = "Not reached"
+WRONG_NUMBER_RESULT = "Wrong number"
+CLOSE_RESULTS = {
+	CALLED_BACK: "Callback request: the client was reached.",
+	NOT_REACHED: "Callback request: no answer after the channel's attempts.",
+	WRONG_NUMBER_RESULT: "Callback request: the number was not the client's.",
+}
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_RETRY_MINUTES = 30
 # A call whose end the PBX never reported stops holding its operator's slot after this long.
