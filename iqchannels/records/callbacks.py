@@ -44,26 +44,21 @@ def lock_client(client: str) -> None:
 	frappe.db.sql("select name from `tabIQC Client` where name=%s for update", str(client))
 
 
-def requests_of(client: str) -> list[dict]:
-	return frappe.get_all(
-		"IQC Conversation",
-		filters={"client": str(client), "kind": CALLBACK},
-		fields=[
-			"name",
-			"status",
-			"line",
-			"channel",
-			"operator",
-			"callback_phone",
-			"callback_due_at",
-			"callback_attempts",
-			"call",
-			"result",
-			"opened_at",
-			"closed_at",
-		],
-		order_by="name desc",
-	)
+# What a list of requests shows of each.
+REQUEST_FIELDS = [
+	"name",
+	"status",
+	"line",
+	"channel",
+	"operator",
+	"callback_phone",
+	"callback_due_at",
+	"callback_attempts",
+	"call",
+	"result",
+	"opened_at",
+	"closed_at",
+]
 
 
 def max_attempts(channel) -> int:
@@ -105,3 +100,16 @@ def on_call_besides_callbacks(users: list[str]) -> set[str]:
 			{"users": users, "since": now_datetime() - STALE_CALL},
 		)
 	)
+
+
+def phone_channel_for(line: str):
+	"""The phone channel that calls back the clients of `line`: the one whose default line it is, else
+	the first enabled phone channel; None when the site has none."""
+	channels = frappe.get_all(
+		"IQC Channel",
+		filters={"channel_type": "Phone", "enabled": 1},
+		fields=["name", "default_line"],
+		order_by="name asc",
+	)
+	chosen = next((c for c in channels if c.default_line == line), channels[0] if channels else None)
+	return frappe.get_cached_doc("IQC Channel", chosen.name) if chosen else None
