@@ -17,6 +17,7 @@ from iqchannels.records.operators import lines_of, mark_seen, operator_doc
 from iqchannels.records.permissions import can_see_conversation, is_collaborator
 from iqchannels.records.queue import position_and_wait
 from iqchannels.views import workspace
+from iqchannels.views.call_history import with_calls
 from iqchannels.views.tickets import with_ticket_events
 
 INBOX_FIELDS = [
@@ -212,7 +213,8 @@ def search_filters(search: str) -> dict:
 
 @frappe.whitelist()
 def messages(conversation: str | int, before: int | None = None, limit: int = 50) -> dict:
-	"""A page of the client's whole history (every conversation), oldest first.
+	"""A page of the client's whole history (every conversation, with their calls and ticket events), oldest
+	first.
 
 	Seeing a conversation entitles one to its client's history: operators answer better when they
 	see what was said before, whoever said it.
@@ -220,6 +222,7 @@ def messages(conversation: str | int, before: int | None = None, limit: int = 50
 	doc = visible_conversation(conversation)
 	before = cint(before) or None
 	page = client_history(doc.client, before=before, limit=min(max(cint(limit), 1), MAX_PAGE))
+	page = with_calls(doc.client, page, before)
 	return with_ticket_events(doc.client, page, latest=before is None)
 
 

@@ -13,6 +13,7 @@ from iqchannels.records.companies import company_card
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
 from iqchannels.records.permissions import is_collaborator
+from iqchannels.views.call_history import call_count
 
 STATUSES = ["Active", "Away", "Break", "Offline"]
 MUTE_DEFAULT = "iqc_notifications_muted"
@@ -156,6 +157,7 @@ def client_card(client: str | int) -> dict:
 		as_dict=True,
 	)
 	card.conversation_count = frappe.db.count("IQC Conversation", {"client": str(client)})
+	card.call_count = call_count(client)
 	card.previous = frappe.get_all(
 		"IQC Conversation",
 		filters={"client": str(client)},
