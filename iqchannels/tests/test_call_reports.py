@@ -13,7 +13,7 @@ Lines North and South, operators Ann, Boris and Carl (Carl takes calls only: no 
 	            k8 in   nobody 10:00:00, still ringing                      (no wait yet)
 
 Callback requests on line East, day 3:
-	r1 opened 12:01, first call back 12:10, closed 12:30 Reached, 1 attempt
+	r1 opened 12:01, first call back 12:10, closed 12:30 reached (Called back), 1 attempt
 	r2 opened 12:05, first call back 12:20 (another at 13:00), closed 14:00 Not reached, 3 attempts
 	r3 opened 13:00, still waiting, no call yet
 """
@@ -26,6 +26,7 @@ from iqchannels.iqchannels.report.iqc_callback_requests import iqc_callback_requ
 from iqchannels.iqchannels.report.iqc_calls import iqc_calls
 from iqchannels.iqchannels.report.iqc_operator_performance import iqc_operator_performance
 from iqchannels.iqchannels.report.iqc_operator_status_time import iqc_operator_status_time
+from iqchannels.records.callbacks import CALLED_BACK, NOT_REACHED
 from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, make_supervisor
 
 DAY = datetime(2026, 11, 10)
@@ -145,12 +146,11 @@ class TestCallReports(IQCTestCase):
 		self.assertEqual((carl["on_calls"], carl["active"], carl["operator_name"]), (120, 0, "Carl"))
 
 	def test_callback_requests(self):
-		if not frappe.db.exists("IQC Close Result", "Reached"):
-			frappe.get_doc({"doctype": "IQC Close Result", "result_name": "Reached"}).insert()
-		if not frappe.db.exists("IQC Close Result", "Not reached"):
-			frappe.get_doc({"doctype": "IQC Close Result", "result_name": "Not reached"}).insert()
-		r1 = self.request(at(12, 1, day=2), at(12, 30, day=2), "Reached", 1)
-		r2 = self.request(at(12, 5, day=2), at(14, day=2), "Not reached", 3)
+		for result in (CALLED_BACK, NOT_REACHED):
+			if not frappe.db.exists("IQC Close Result", result):
+				frappe.get_doc({"doctype": "IQC Close Result", "result_name": result}).insert()
+		r1 = self.request(at(12, 1, day=2), at(12, 30, day=2), CALLED_BACK, 1)
+		r2 = self.request(at(12, 5, day=2), at(14, day=2), NOT_REACHED, 3)
 		self.request(at(13, day=2), None, None, 0)
 		for request, started in [(r1, at(12, 10, day=2)), (r2, at(12, 20, day=2)), (r2, at(13, day=2))]:
 			self.call(

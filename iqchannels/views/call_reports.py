@@ -9,8 +9,8 @@ What the figures mean:
 - a missed call is an inbound call nobody answered (Missed, Busy or Failed);
 - the wait is how long an inbound caller waited: until an operator answered or until they hung up;
 - the talk is the time between the answer and the end of an answered call;
-- a callback request is reached when it closed with the result "Reached"; the time to call back runs
-  from the request to the first call made for it.
+- a callback request is reached when the operator recorded the outcome Reached (its result is "Called
+  back"); the time to call back runs from the request to the first call made for it.
 """
 
 from collections import defaultdict
@@ -21,13 +21,15 @@ import frappe
 from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
 
 from iqchannels.records import segments
+from iqchannels.records.callbacks import CALLED_BACK
 from iqchannels.records.exceptions import fail
 from iqchannels.records.operators import full_name
 from iqchannels.views.reporting import DEFAULT_DAYS, STATUSES, visible_operator
 
 CALL_FILTERS = ("line", "operator", "channel")
 NOT_ANSWERED = ("Missed", "Busy", "Failed")
-REACHED = "Reached"
+# A request reached is one closed with the result the "Reached" outcome gives it.
+REACHED = CALLED_BACK
 # Seconds, from the stored durations, else from the call's moments (Int fields store a missing duration as
 # 0; where 0 is true, the moments give 0 too).
 WAIT = "coalesce(nullif(k.wait_seconds, 0), timestampdiff(second, k.started_at, coalesce(k.answered_at, k.ended_at)))"
