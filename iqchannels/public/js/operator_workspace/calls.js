@@ -38,3 +38,8 @@ export function ringing_after(ringing, event, user, finished = new Set()) {
 	if (event.operator !== user || finished.has(event.call)) return others;
 	return [...others, { ...(ringing.find((item) => item.call === event.call) || {}), ...event }];
 }
+
+// The recording plays through the permission-checked endpoint of the calls' API.
+export function recording_src(call) {
+	return `/api/method/iqchannels.api.calls.recording?call=${encodeURIComponent(call)}`;
+}
