@@ -38,6 +38,7 @@ INBOX_FIELDS = [
 	"last_message_at",
 	"last_message_preview",
 	"unread_count",
+	"kind",
 ]
 INBOX_VIEWS = ("mine", "queue", "collaborating", "all")
 INBOX_SORTS = {

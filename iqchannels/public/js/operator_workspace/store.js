@@ -85,7 +85,7 @@ export async function reload_current() {
 	}
 }
 
-async function load_latest() {
+export async function load_latest() {
 	const page = await call("messages", { conversation: state.current.conversation.name, limit: PAGE });
 	state.messages = merge(state.messages, page.messages);
 	if (!state.has_more) state.has_more = page.has_more;
