@@ -9,10 +9,10 @@ import frappe
 from frappe.utils import cint
 
 from iqchannels.api.operator import require_operator
-from iqchannels.flows import proactive
+from iqchannels.flows import group_chats, proactive
 from iqchannels.records import followers, roles
 from iqchannels.records.exceptions import fail, http_errors
-from iqchannels.records.operators import is_member, lines_of, operator_doc
+from iqchannels.records.operators import full_name, is_member, line_members, lines_of, operator_doc
 from iqchannels.views import clients_directory as directory
 
 
@@ -163,3 +163,62 @@ def start_conversation(client: str | int, line: str, text: str) -> dict:
 		fail("forbidden", "Only operators start conversations with clients.")
 	conversation = proactive.start(name, line, user, text)
 	return {"conversation": conversation.name, "channel": conversation.channel, "status": conversation.status}
+
+
+@frappe.whitelist(methods=["POST"])
+@http_errors
+def start_group_chat(
+	client: str | int,
+	line: str,
+	text: str,
+	colleagues: str | list | None = None,
+	clients: str | list | None = None,
+) -> dict:
+	"""Open a group chat with a client of the line, colleagues (operators) and other clients of the
+	client's company, held by the current operator; `text` goes to everyone."""
+	if not str(client or "").strip():
+		fail("invalid", "A group chat needs a client.")
+	name = client_of_my_lines(client, line)
+	user = frappe.session.user
+	if not roles.is_operator(user):
+		fail("forbidden", "Only operators start group chats.")
+	conversation = group_chats.start(name, line, user, names_list(colleagues), names_list(clients), text)
+	return {"conversation": conversation.name, "channel": conversation.channel, "kind": conversation.kind}
+
+
+def names_list(value) -> list[str]:
+	"""A list given as JSON or as names separated by commas."""
+	if isinstance(value, str):
+		value = frappe.parse_json(value) if value.strip().startswith("[") else value.split(",")
+	if not isinstance(value, list | tuple):
+		value = [] if value is None else [value]
+	return [str(item).strip() for item in value if str(item).strip()]
+
+
+@frappe.whitelist()
+@http_errors
+def group_candidates(client: str | int, line: str) -> dict:
+	"""Who may join a group chat with the client: the operators of the user's lines, and the other
+	clients of the client's company."""
+	name = client_of_my_lines(client, line)
+	company = frappe.db.get_value("IQC Client", name, "company")
+	clients = (
+		frappe.get_all(
+			"IQC Client",
+			filters={"company": company, "name": ["!=", name], "merged_into": ["is", "not set"]},
+			fields=["name", "full_name"],
+			order_by="full_name",
+			limit=200,
+		)
+		if company
+		else []
+	)
+	operators = sorted(
+		{member for own in lines_of(frappe.session.user) for member in line_members(own)}
+		- {frappe.session.user}
+	)
+	return {
+		"company": company,
+		"clients": [{"client": cint(row.name), "full_name": row.full_name} for row in clients],
+		"colleagues": [{"user": user, "full_name": full_name(user)} for user in operators],
+	}

@@ -12,6 +12,7 @@ from frappe.utils import cint, now_datetime
 from iqchannels.channels.registry import adapter_of
 from iqchannels.engine.lifecycle import SilenceState, ensure_can_close, queue_priority, silent_conversations
 from iqchannels.engine.routing import Assignment
+from iqchannels.flows.group_relay import deliver
 from iqchannels.records import realtime, settings, wakeups
 from iqchannels.records.exceptions import fail
 from iqchannels.records.lines import is_working_now, line_for
@@ -73,13 +74,14 @@ def greet(conversation, channel, working: bool) -> None:
 def say(conversation, author_type: str, text: str, **fields):
 	"""Store a message in the conversation and, unless it is internal, bring it to the client through
 	the conversation's channel: ours start in the state the channel gives them (Pending while it
-	still has to deliver them)."""
+	still has to deliver them). In a group chat the other clients get it too; `client` and `channel`
+	in `fields`: a message one of the group's other clients wrote."""
 	adapter = adapter_of(conversation.channel)
 	if author_type != "Client" and not fields.get("internal") and "delivery_status" not in fields:
 		fields["delivery_status"] = adapter.reply_state(conversation.channel)
 	message = add_message(conversation, author_type, text, **fields)
 	if not fields.get("internal"):
-		adapter.deliver(conversation, message)
+		deliver(conversation, message)
 	return message
 
 
@@ -138,7 +140,11 @@ def core_of(name) -> frappe._dict:
 
 
 def log_assignment(conversation, decision: Assignment, at, by: str | None) -> None:
-	fast_insert(frappe.get_doc({"doctype": "IQC Assignment Log", **assignment_log_row(conversation, decision, at, by)}))
+	fast_insert(
+		frappe.get_doc(
+			{"doctype": "IQC Assignment Log", **assignment_log_row(conversation, decision, at, by)}
+		)
+	)
 
 
 def assignment_log_row(conversation, decision: Assignment, at, by: str | None) -> dict:

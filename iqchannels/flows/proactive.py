@@ -13,6 +13,7 @@ from frappe.utils import now_datetime
 
 from iqchannels.engine.lifecycle import queue_priority
 from iqchannels.engine.routing import Assignment
+from iqchannels.flows.group_relay import group_of
 from iqchannels.flows.lifecycle import assign
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.records import realtime
@@ -50,24 +51,30 @@ def start(client: str, line: str, user: str, text: str):
 	)
 	if profile.blocked:
 		fail("invalid", "Client {0} is blocked: unblock them on their card first.", profile.full_name)
+	conversation = open_held(profile, free_channel(profile), line, user)
+	post_operator_message(conversation, user, text)
+	return conversation
+
+
+def free_channel(profile) -> str:
+	"""The client's latest reachable channel, when nothing is open with them there."""
 	channel = reachable_channel(profile.name)
 	if not channel:
 		fail("invalid", "Client {0} cannot be reached on any channel.", profile.full_name)
 	if frappe.db.exists(
 		"IQC Conversation", {"client": profile.name, "channel": channel, "status": ["!=", "Closed"]}
-	):
+	) or group_of(profile.name, channel):
 		fail(
 			"conflict",
 			"Client {0} already has an open conversation on channel {1}: continue it instead.",
 			profile.full_name,
 			channel,
 		)
-	conversation = open_held(profile, channel, line, user)
-	post_operator_message(conversation, user, text)
-	return conversation
+	return channel
 
 
-def open_held(profile, channel: str, line: str, user: str):
+def open_held(profile, channel: str, line: str, user: str, **values):
+	"""A conversation opened by `user` and held by them; `values`: more of its fields (its kind)."""
 	now = now_datetime()
 	line_priority = frappe.db.get_value("IQC Line", line, "priority")
 	conversation = insert_row(
@@ -81,6 +88,7 @@ def open_held(profile, channel: str, line: str, user: str):
 		opened_at=now,
 		queued_at=now,
 		last_message_at=now,
+		**values,
 	)
 	add_system_message(
 		conversation,

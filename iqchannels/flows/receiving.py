@@ -14,6 +14,7 @@ from frappe.utils import now_datetime
 from iqchannels.channels.base import Inbound
 from iqchannels.engine.lifecycle import place_client_message
 from iqchannels.engine.messages import clean_text
+from iqchannels.flows.group_relay import group_of
 from iqchannels.flows.lifecycle import open_conversation, say
 from iqchannels.flows.tickets import client_wrote
 from iqchannels.records import files, realtime, settings
@@ -123,6 +124,8 @@ def receive_client_message(
 		fields["reply_to"] = channel_message(channel.name, reply_to)
 	if html:
 		fields["original_html"] = html
+	if str(conversation.client) != client:  # one of a group chat's other clients
+		fields.update(client=client, channel=channel.name)
 	message = say(conversation, "Client", text, file=files.store(upload) if upload else None, **fields)
 	for number, more in enumerate(more_files or [], 1):
 		say(
@@ -144,11 +147,12 @@ def receive_client_message(
 
 def conversation_to_join(client: str, channel: str, thread: list | None) -> str | None:
 	"""The open conversation a client's message belongs to: on a threading channel, the open one that
-	holds a message the new one continues; otherwise the client's open conversation on the channel."""
+	holds a message the new one continues; otherwise the client's open conversation on the channel, or
+	the open group chat they were added to on it."""
 	if thread is None:
 		return frappe.db.get_value(
 			"IQC Conversation", {"client": client, "channel": channel, "status": ["!=", "Closed"]}, "name"
-		)
+		) or group_of(client, channel)
 	if not thread:
 		return None
 	rows = frappe.db.sql(

@@ -30,6 +30,7 @@ MESSAGE_FIELDS = [
 	"reply_to",
 	"edited_at",
 	"delivery_error",
+	"client",
 ]
 CLIENT_VISIBLE_FIELDS = [
 	"name",
@@ -98,7 +99,11 @@ def add_message(
 	if author_type == "Client":
 		changes["last_client_message_at"] = now
 		frappe.db.set_value(
-			"IQC Client", str(conversation.client), "last_seen_at", now, update_modified=False
+			"IQC Client",
+			str(columns.get("client") or conversation.client),
+			"last_seen_at",
+			now,
+			update_modified=False,
 		)
 		changes["unread_count"] = (conversation.unread_count or 0) + 1
 	elif author_type == "Operator" and not internal:
@@ -150,17 +155,33 @@ def stored_client_message(channel: str, external_id: str | None):
 
 
 def client_history(client: str, before: int | None = None, limit: int = 50) -> dict:
-	"""A page of the client's history across all conversations, oldest first, as operators see it.
+	"""A page of the client's history across all conversations, oldest first, as operators see it:
+	a group chat's whole history is in the history of each of its clients, without the copies relayed
+	to them.
 
 	One extra older message is read to tell whether the page's first message continues a block
 	and whether there is more to load.
 	"""
-	rows, has_more = history_page({"client": str(client)}, MESSAGE_FIELDS, before, limit)
+	filters, or_filters = {"copy_of": ["is", "not set"]}, {"client": str(client)}
+	if groups := group_chats_of(client):
+		or_filters["conversation"] = ["in", groups]
+	rows, has_more = history_page(filters, MESSAGE_FIELDS, before, limit, or_filters)
 	starts = group_starts([MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows])
 	names = {author: full_name(author) for author in {r.author for r in rows if r.author}}
+	# In a group chat several clients write: each of their messages shows who wrote it.
+	writers = {
+		r.client for r in rows if r.author_type == "Client" and r.client and str(r.client) != str(client)
+	}
+	if writers:
+		names.update(
+			(f"client:{name}", full)
+			for name, full in frappe.db.sql(
+				"select name, full_name from `tabIQC Client` where name in %s", [list(writers)]
+			)
+		)
 	for row, start in zip(rows, starts, strict=True):
 		row.group_start = start
-		row.author_name = names.get(row.author)
+		row.author_name = names.get(row.author) or names.get(f"client:{row.client}")
 	with_quotes_and_originals(rows)
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
 
@@ -207,14 +228,31 @@ def client_visible_history(
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
 
 
-def history_page(filters: dict, fields: list[str], before: int | None, limit: int) -> tuple[list, bool]:
+def group_chats_of(client: str) -> list[str]:
+	"""The group chats the client is the client of or was added to."""
+	return frappe.db.sql_list(
+		"""select parent from `tabIQC Conversation Participant` where client=%(client)s
+			and parenttype='IQC Conversation'
+		union select name from `tabIQC Conversation` where client=%(client)s and kind='Group'""",
+		{"client": str(client)},
+	)
+
+
+def history_page(
+	filters: dict, fields: list[str], before: int | None, limit: int, or_filters: dict | None = None
+) -> tuple[list, bool]:
 	"""`limit` messages before `before` (all if None), oldest first, with one older message in front
 	when there are more."""
 	limit = min(max(limit, 1), MAX_PAGE)
 	if before:
 		filters["name"] = ["<", before]
 	rows = frappe.get_all(
-		"IQC Message", filters=filters, fields=fields, order_by="name desc", limit=limit + 1
+		"IQC Message",
+		filters=filters,
+		or_filters=or_filters,
+		fields=fields,
+		order_by="name desc",
+		limit=limit + 1,
 	)
 	rows.reverse()
 	for row in rows:
