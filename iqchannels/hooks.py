@@ -18,6 +18,7 @@ has_permission = {
 	"IQC Line": "iqchannels.records.permissions.line_has_permission",
 	"IQC Settings": "iqchannels.records.permissions.settings_has_permission",
 	"IQC Ticket": "iqchannels.records.permissions.ticket_has_permission",
+	"IQC Call": "iqchannels.records.calls.call_has_permission",
 }
 
 permission_query_conditions = {
@@ -28,6 +29,7 @@ permission_query_conditions = {
 	"IQC Line": "iqchannels.records.permissions.line_condition",
 	"IQC Ticket": "iqchannels.records.permissions.ticket_condition",
 	"IQC Ticket Event": "iqchannels.records.permissions.ticket_event_condition",
+	"IQC Call": "iqchannels.records.calls.call_condition",
 }
 # An Email Account bound to an E-mail channel brings its mail to the channel when Frappe's scheduler
 # pulls it (flows/mailboxes.py); every other account is received as Frappe receives it.
