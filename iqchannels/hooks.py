@@ -11,6 +11,9 @@ app_include_js = "iqchannels_desk.bundle.js"
 after_install = "iqchannels.install.after_install"
 after_migrate = "iqchannels.install.after_migrate"
 
+# The app's endpoints refuse a missing or mistyped argument with HTTP 400 and a message for a person.
+before_request = ["iqchannels.api.arguments.check_arguments"]
+
 has_permission = {
 	"IQC Conversation": "iqchannels.records.permissions.conversation_has_permission",
 	"IQC Message": "iqchannels.records.permissions.message_has_permission",
