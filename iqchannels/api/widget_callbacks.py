@@ -13,10 +13,11 @@ from frappe.utils import get_datetime, get_system_timezone, now_datetime
 
 from iqchannels.api.widget import per_address, per_visitor, profile_of, visitor
 from iqchannels.flows.callbacks import WEB_CHAT, request_callback
-from iqchannels.records.callbacks import CALLBACK, phone_channel_for, phone_in_e164
+from iqchannels.records.callbacks import CALLBACK, phone_channel_for
 from iqchannels.records.clients import client_for_identity, identity_owner
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.lines import line_for
+from iqchannels.records.phones import normalise
 
 # How far ahead a visitor may ask to be called.
 LATEST = timedelta(days=30)
@@ -62,7 +63,7 @@ def request(
 	phone_channel = phone_channel_for(line)
 	if not phone_channel:
 		fail("conflict", "This chat cannot call you back: leave a message instead.")
-	number = phone_in_e164(phone, phone_channel.phone_region)
+	number = normalise(phone if isinstance(phone, str) else None, phone_channel.phone_region).e164
 	if not number:
 		fail("invalid", "{0} is not a phone number we can call.", str(phone or "")[:40])
 	if not client:

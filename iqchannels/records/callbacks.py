@@ -8,7 +8,6 @@ and closed with a result like any conversation, and waits in the queue until its
 from datetime import timedelta
 
 import frappe
-import phonenumbers
 from frappe.utils import cint, now_datetime
 
 CALLBACK = "Callback"
@@ -67,20 +66,6 @@ def max_attempts(channel) -> int:
 
 def retry_after(channel) -> timedelta:
 	return timedelta(minutes=cint(channel.get("callback_retry_minutes")) or DEFAULT_RETRY_MINUTES)
-
-
-def phone_in_e164(text: str | None, region: str | None = None) -> str | None:
-	"""The number in E.164 (+79161234567), or None when it is not a possible phone number."""
-	text = (text or "").strip()
-	if not text or len(text) > 40:
-		return None
-	try:
-		number = phonenumbers.parse(text, (region or "RU").upper())
-	except phonenumbers.NumberParseException:
-		return None
-	if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
-		return None
-	return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def on_call_besides_callbacks(users: list[str]) -> set[str]:

@@ -65,7 +65,7 @@ function identity_from_fragment() {
 export async function call(method, args = {}, options = {}) {
 	const body = options.form || JSON.stringify({ channel: config.channel, token, ...args });
 	const headers = options.form ? {} : { "Content-Type": "application/json" };
-	const response = await fetch(API + method, {
+	const response = await fetch((options.api || API) + method, {
 		method: "POST",
 		headers: { Accept: "application/json", ...headers },
 		body,
