@@ -96,13 +96,22 @@ class TestCallHistory(IQCTestCase):
 		)
 		self.assertFalse(missed["has_recording"])
 		self.assertEqual((outbound["direction"], outbound["talk_seconds"]), ("Outbound", 60))
-		# Boris's call on another line: Ann sees it happened but may not play its recording.
-		self.assertEqual((outbound["has_recording"], outbound["can_play"]), (True, False))
+		self.assertEqual((outbound["has_recording"], outbound["can_play"]), (True, True))
+		# Boris, of another line, invited to the conversation: he reads the history, and plays only the
+		# recording of his own call (he does not reach this client otherwise).
+		conversation = frappe.get_doc("IQC Conversation", self.conversation)
+		conversation.append("collaborators", {"user": self.boris})
+		conversation.save(ignore_permissions=True)
+		frappe.set_user(self.boris)
+		boris_view = {row["call"]: row for row in self.history()["messages"] if row.get("kind") == "call"}
+		self.assertEqual(
+			(boris_view[after.name]["can_play"], boris_view[between.name]["can_play"]), (True, False)
+		)
 		frappe.set_user(make_supervisor())
 		supervisor_view = {
 			row["call"]: row for row in self.history()["messages"] if row.get("kind") == "call"
 		}
-		self.assertTrue(supervisor_view[after.name]["can_play"])
+		self.assertTrue(supervisor_view[between.name]["can_play"])
 
 	def test_each_call_is_on_exactly_one_page(self):
 		second = timedelta(seconds=1)

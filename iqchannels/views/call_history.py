@@ -11,7 +11,9 @@ import frappe
 from frappe.utils import cint, get_datetime
 
 from iqchannels.records import roles
-from iqchannels.records.operators import full_name, lines_of
+from iqchannels.records.client_access import can_reach_client
+from iqchannels.records.operators import full_name
+from iqchannels.records.segments import may_see_line
 
 # Calls on one page at most: a client who only ever called sees their latest ones.
 MAX_CALLS = 200
@@ -56,7 +58,7 @@ def with_calls(client: str, page: dict, before: int | None = None, user: str | N
 	if not calls:
 		return page
 	calls.reverse()
-	may_play = playback_rule(user or frappe.session.user)
+	may_play = playback_rule(user or frappe.session.user, str(client))
 	rows = [history_row(call, may_play) for call in calls]
 	merged = sorted(messages + rows, key=lambda r: (get_datetime(r.sent_at), r.get("kind") == "call"))
 	return {**page, "messages": merged}
@@ -90,13 +92,16 @@ def history_row(call, may_play) -> dict:
 	)
 
 
-def playback_rule(user: str):
-	"""Who may play a call's recording: supervisors, the operator who talked and the operators of the
-	call's line. Returns a test of one call, the user's lines read once."""
+def playback_rule(user: str, client: str):
+	"""Who may play a call's recording: whoever may see the call (records.calls.can_see_call: supervisors
+	of its line's segment, its operator, the operators who reach its client), the client checked once
+	for the whole page. Returns a test of one call."""
 	if roles.is_supervisor(user):
-		return lambda call: True
-	lines = set(lines_of(user))
-	return lambda call: call.operator == user or call.line in lines
+		return lambda call: may_see_line(call.line, user)
+	if not roles.is_operator(user):
+		return lambda call: False
+	reaches = can_reach_client(client, user)
+	return lambda call: reaches or call.operator == user
 
 
 def call_count(client: str | int) -> int:
