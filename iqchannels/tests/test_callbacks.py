@@ -23,6 +23,7 @@ from iqchannels.tests.factories import (
 	make_supervisor,
 	unique,
 )
+from iqchannels.tests.mango_standin import DEFAULT_KEY, DEFAULT_SALT, MangoStandin
 
 NUMBER = "+79161234567"
 
@@ -348,3 +349,69 @@ class TestWebChatCallback(IQCTestCase):
 		self.assertRefused(400, self.ask, preferred_at=str(now_datetime() + timedelta(days=45)))
 		self.assertRefused(401, widget_callbacks.request, self.chat.name, self.token + "x", NUMBER)
 		self.assertEqual((self.count("IQC Conversation", kind="Callback"), self.count("IQC Client")), before)
+
+
+class TestCallingBack(IQCTestCase):
+	"""Call back rings the operator's extension, then the client's number, through the PBX's API (the
+	local stand-in of Mango Office's)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.standin = MangoStandin()
+		cls.base_url = cls.standin.start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.standin.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		super().setUp()
+		self.standin.reset()
+		self.ann = make_operator(first_name="Ann", status="Active", slots=2)
+		frappe.db.set_value("IQC Operator", self.ann, "phone_extension", "101")
+		self.line = make_line([self.ann])
+		self.phone = make_channel(
+			self.line,
+			"Phone",
+			pbx_type="Mango Office",
+			pbx_api_key=DEFAULT_KEY,
+			secret=DEFAULT_SALT,
+			api_base_url=self.base_url,
+			callback_max_attempts=2,
+		)
+		client = client_for_identity(self.phone, unique("caller"), {"full_name": "Caller"})
+		frappe.db.set_value("IQC Client", client, "phone", NUMBER)
+		name = callbacks.request_callback(client, self.phone.name, NUMBER)
+		distribution.distribute_line(self.line)
+		self.request = frappe.get_doc("IQC Conversation", name)
+		self.assertEqual(self.request.operator, self.ann)
+
+	def test_the_operator_holding_the_request_calls_the_client_back(self):
+		frappe.set_user(self.ann)
+		answer = api.call_back(self.request.name)
+		[command] = self.standin.commands("commands/callback")
+		self.assertEqual((command["from"]["extension"], command["to_number"]), ("101", NUMBER.lstrip("+")))
+		call = frappe.get_doc("IQC Call", answer["call"])
+		self.assertEqual((call.direction, call.operator, call.phone_e164), ("Outbound", self.ann, NUMBER))
+		self.assertEqual(str(call.conversation), str(self.request.name))
+		frappe.set_user("Administrator")
+		last = frappe.get_all(
+			"IQC Message",
+			filters={"conversation": str(self.request.name)},
+			pluck="text",
+			order_by="name desc",
+		)[0]
+		self.assertIn(f"calling back {NUMBER}: attempt 1 of 2", last)
+		# No answer twice: the limit of the channel closes it, and no call goes out after that.
+		frappe.set_user(self.ann)
+		api.record_outcome(self.request.name, "No answer")
+		frappe.set_user("Administrator")
+		frappe.db.set_value("IQC Conversation", self.request.name, "callback_due_at", now_datetime())
+		distribution.distribute_line(self.line)
+		frappe.set_user(self.ann)
+		api.call_back(self.request.name)
+		self.assertEqual(api.record_outcome(self.request.name, "No answer")["result"], NOT_REACHED)
+		self.assertRefused(409, api.call_back, self.request.name)
+		self.assertEqual(len(self.standin.commands("commands/callback")), 2)
