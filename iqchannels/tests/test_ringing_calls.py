@@ -15,6 +15,7 @@ from iqchannels.tests.factories import (
 	make_operator,
 	unique,
 )
+from iqchannels.views import monitor
 
 
 class TestRingingCalls(IQCTestCase):
@@ -78,3 +79,26 @@ class TestRingingCalls(IQCTestCase):
 		self.assertRefused(404, workspace_calls.call_card, 10**9)
 		frappe.set_user(self.ann)
 		self.assertEqual(workspace_calls.call_card(call.name)["card"]["full_name"], "Vera Caller")
+
+	def test_the_monitor_shows_who_is_on_a_call(self):
+		self.call(
+			self.ann,
+			"Answered",
+			now_datetime() - timedelta(minutes=3),
+			answered_at=now_datetime() - timedelta(minutes=2),
+		)
+		self.call(self.boris)
+		carl = make_operator(first_name="Carl")
+		self.call(
+			carl,
+			"Answered",
+			now_datetime() - timedelta(minutes=9),
+			answered_at=now_datetime() - timedelta(minutes=8),
+			ended_at=now_datetime(),
+		)
+		floor = {row.name: row for row in monitor.floor()["operators"]}
+		ann, boris = floor[self.ann].call, floor[self.boris].call
+		self.assertEqual((ann.state, ann.client_name), ("Answered", "Vera Caller"))
+		self.assertAlmostEqual(ann.since, 120, delta=5)
+		self.assertEqual(boris.state, "Ringing")
+		self.assertIsNone(floor[carl].call, "his call ended")

@@ -9,6 +9,7 @@ from frappe.utils import now_datetime
 
 from iqchannels.engine.stats import sla_met
 from iqchannels.records import segments, settings
+from iqchannels.records.callbacks import STALE_CALL
 from iqchannels.views.reporting import default_target, first_response_targets
 from iqchannels.views.ticket_reports import ACTIVE_STATUSES
 
@@ -81,13 +82,33 @@ def operators(now, held, scope: list[str] | None = None) -> list[dict]:
 		as_dict=True,
 	)
 	default_slots = settings.number("default_slots")
+	calls = calls_in_progress(now, [row.name for row in rows])
 	for row in rows:
+		row.call = calls.get(row.name)
 		mine = held.get(row.name, [])
 		row.slots = row.slots or default_slots
 		row.load = len(mine)
 		row.conversations = [c.name for c in mine]
 		row.in_status = seconds(now - row.status_since) if row.status_since else None
 	return rows
+
+
+def calls_in_progress(now, users: list[str]) -> dict[str, dict]:
+	"""Each operator's call now (ringing at them or talking, not ended; a call whose end never came stops
+	counting after a few hours): the same rule as records.calls.on_call, with what the floor shows."""
+	if not users:
+		return {}
+	calls = frappe.db.sql(
+		"""select operator, name, state, direction, client_name, phone, started_at, answered_at
+		from `tabIQC Call` where operator in %(users)s and state in ('Ringing', 'Answered')
+			and ended_at is null and started_at >= %(since)s
+		order by started_at""",
+		{"users": users, "since": now - STALE_CALL},
+		as_dict=True,
+	)
+	for call in calls:
+		call.since = seconds(now - (call.answered_at or call.started_at))
+	return {call.operator: call for call in calls}
 
 
 def lines(now, queued, scope: list[str] | None = None) -> list[dict]:

@@ -16,6 +16,7 @@ const EVENTS = [
 	"operator-status-changed",
 	"transfer-answered",
 	"ticket-updated",
+	"call",
 ];
 
 export const floor = reactive({
