@@ -12,6 +12,7 @@ from iqchannels.flows import client_tasks
 from iqchannels.records import clients, companies, contacts, roles
 from iqchannels.records.client_access import can_reach_client
 from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.inputs import json_argument
 from iqchannels.views import workspace
 
 
@@ -32,9 +33,7 @@ def visible_client(client: str | int) -> str:
 def update_client(client: str | int, values: dict | str) -> dict:
 	"""Save an edit of the client's card (name, VIP, type, contacts, work, notes)."""
 	name = visible_client(client)
-	values = frappe.parse_json(values) if isinstance(values, str) else values
-	if not isinstance(values, dict):
-		fail("invalid", "Send the changed fields as an object.")
+	values = as_object(values)
 	clients.update_profile(name, values, workspace.EDITABLE_CLIENT_FIELDS)
 	return workspace.client_card(name)
 
@@ -88,7 +87,7 @@ def reachable_client(client: str | int) -> str:
 
 
 def as_object(values: dict | str) -> dict:
-	values = frappe.parse_json(values) if isinstance(values, str) else values
+	values = json_argument(values, "values")
 	if not isinstance(values, dict):
 		fail("invalid", "Send the changed fields as an object.")
 	return values

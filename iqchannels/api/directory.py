@@ -12,6 +12,7 @@ from iqchannels.api.operator import require_operator
 from iqchannels.flows import group_chats, proactive
 from iqchannels.records import followers, roles
 from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.inputs import json_argument
 from iqchannels.records.operators import full_name, is_member, line_members, lines_of, operator_doc
 from iqchannels.views import clients_directory as directory
 
@@ -189,7 +190,7 @@ def start_group_chat(
 def names_list(value) -> list[str]:
 	"""A list given as JSON or as names separated by commas."""
 	if isinstance(value, str):
-		value = frappe.parse_json(value) if value.strip().startswith("[") else value.split(",")
+		value = json_argument(value, "list") if value.strip().startswith("[") else value.split(",")
 	if not isinstance(value, list | tuple):
 		value = [] if value is None else [value]
 	return [str(item).strip() for item in value if str(item).strip()]

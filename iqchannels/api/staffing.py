@@ -9,6 +9,7 @@ from frappe.utils.csvutils import build_csv_response
 from iqchannels.api.supervisor import require_supervisor
 from iqchannels.records import settings
 from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.inputs import date_argument, json_argument
 from iqchannels.views import staffing as read_model
 from iqchannels.views.staffing_forecast import forecast as forecast_week
 from iqchannels.views.staffing_input import (
@@ -47,7 +48,7 @@ def replay(lines: str | list, date: str, staffing: str | dict, to_date: str | No
 def forecast(lines: str | list, date: str | None = None, weeks: int | str = 4) -> dict:
 	"""The operators each hour of the 7 days from `date` needs."""
 	require_supervisor()
-	return forecast_week(existing_lines(lines), getdate(date or today()), weeks)
+	return forecast_week(existing_lines(lines), date_argument(date or today()), weeks)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -67,14 +68,14 @@ def apply_plan(
 	if not date:
 		fail("invalid", "Choose a day.")
 	rows = []
-	per_hour = frappe.parse_json(per_hour) if isinstance(per_hour, str) else per_hour
+	per_hour = json_argument(per_hour, "per_hour")
 	if isinstance(per_hour, list):
 		per_hour = (
 			{row.get("hour"): row for row in per_hour}
 			if per_hour and isinstance(per_hour[0], dict)
 			else dict(enumerate(per_hour))
 		)
-	for key, value in (per_hour or {}).items():
+	for key, value in (per_hour if isinstance(per_hour, dict) else {}).items():
 		value = frappe._dict(value if isinstance(value, dict) else {"operators": value})
 		hour = hour_of(key)
 		rows.append(
@@ -91,15 +92,26 @@ def apply_plan(
 	doc = frappe.get_doc(
 		{
 			"doctype": "IQC Staffing Plan",
-			"plan_date": getdate(date),
+			"plan_date": date_argument(date),
 			"lines": "\n".join(chosen),
 			"slots": checked_slots(slots if slots not in (None, "") else settings.number("default_slots")),
 			"weeks": whole(weeks) or 0,
-			"target_minutes": float(target_minutes or 0),
+			"target_minutes": minutes_of(target_minutes),
 			"hours": rows,
 		}
 	).insert()
 	return plan_dict(doc, actual=False)
+
+
+def minutes_of(value) -> float:
+	"""The plan's target waiting time in minutes: a number from 0 to a day."""
+	try:
+		minutes = float(value or 0)
+	except (TypeError, ValueError):
+		minutes = -1
+	if not 0 <= minutes <= 24 * 60:
+		fail("invalid", "{0} must be a number.", "target_minutes")
+	return minutes
 
 
 @frappe.whitelist()
@@ -175,7 +187,7 @@ def export(
 		rows, name = day_table(chosen, Period(date, to_date), staffing), f"staffing-{date}"
 	elif kind == "forecast":
 		rows, name = (
-			forecast_table(forecast_week(chosen, getdate(date or today()), weeks)),
+			forecast_table(forecast_week(chosen, date_argument(date or today()), weeks)),
 			f"forecast-{date}",
 		)
 	elif kind == "plans":

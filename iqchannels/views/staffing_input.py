@@ -4,10 +4,11 @@ to replay with, read from the request and checked, with a message a person under
 from datetime import datetime, timedelta
 
 import frappe
-from frappe.utils import add_days, get_datetime, getdate
+from frappe.utils import add_days, get_datetime
 
 from iqchannels.engine.replay import OperatorShift, Staffing
 from iqchannels.records.exceptions import fail
+from iqchannels.records.inputs import date_argument, json_argument
 
 MAX_DAYS = 31
 # More operators than this in one hour is a typing error, not a plan.
@@ -21,8 +22,8 @@ class Period:
 	def __init__(self, first, last=None):
 		if not first:
 			fail("invalid", "Choose a day.")
-		self.first = getdate(first)
-		self.last = getdate(last) if last else self.first
+		self.first = date_argument(first)
+		self.last = date_argument(last) if last else self.first
 		if self.last < self.first:
 			fail("invalid", "The period starts after it ends.")
 		days = (self.last - self.first).days + 1
@@ -42,7 +43,9 @@ class Period:
 def existing_lines(lines) -> list[str]:
 	"""The chosen lines, each once, each an existing line."""
 	if isinstance(lines, str):
-		lines = frappe.parse_json(lines) if lines.strip().startswith("[") else lines.split(",")
+		lines = json_argument(lines, "lines") if lines.strip().startswith("[") else lines.split(",")
+	if not isinstance(lines, list | tuple):
+		lines = [lines] if lines else []
 	chosen = sorted({str(line).strip() for line in lines or [] if str(line).strip()})
 	if not chosen:
 		fail("invalid", "Choose at least one line.")
@@ -99,16 +102,21 @@ def clock(value) -> timedelta | None:
 
 
 def per_hour_of(per_hour) -> dict[int, int]:
-	per_hour = frappe.parse_json(per_hour) if isinstance(per_hour, str) else per_hour
+	per_hour = json_argument(per_hour, "per_hour")
 	if isinstance(per_hour, list):
 		per_hour = dict(enumerate(per_hour))
-	return {hour_of(key): operators_count(value, key) for key, value in (per_hour or {}).items()}
+	if not isinstance(per_hour, dict):
+		per_hour = {}
+	return {hour_of(key): operators_count(value, key) for key, value in per_hour.items()}
 
 
 def staffing_from(spec, period: Period, lines: list[str], default_slots: int) -> Staffing:
 	"""{"per_hour": {"9": 4, ...}, "slots": 3} and/or {"shifts": [{"operator", "from", "to", "slots"}]}: the
 	operators per hour of each day of the period, and named operators working from-to each day."""
-	spec = frappe._dict(frappe.parse_json(spec) if isinstance(spec, str) else spec or {})
+	spec = json_argument(spec, "staffing") or {}
+	if not isinstance(spec, dict):
+		fail("invalid", "Send the staffing as an object.")
+	spec = frappe._dict(spec)
 	slots = checked_slots(spec.slots if spec.slots not in (None, "") else default_slots)
 	per_hour = {
 		day + timedelta(hours=hour): count

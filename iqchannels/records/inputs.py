@@ -1,0 +1,28 @@
+"""Arguments as people and programs send them, read with a refusal a person understands when they are
+malformed (layer: records and infrastructure)."""
+
+from datetime import date
+
+import frappe
+from frappe.utils import getdate
+
+from iqchannels.records.exceptions import fail
+
+
+def json_argument(value, name: str):
+	"""`value`, parsed when it came as JSON text; a refusal naming `name` when that text is not JSON."""
+	if not isinstance(value, str):
+		return value
+	try:
+		return frappe.parse_json(value)
+	except ValueError:
+		fail("invalid", "{0} is not valid JSON.", name)
+
+
+def date_argument(value) -> date:
+	"""`value` as a date. Frappe refuses text that is no date itself; a number too large for a date or a
+	day that does not exist (30 February) is refused here."""
+	try:
+		return getdate(value)
+	except (OverflowError, ValueError, TypeError):
+		fail("invalid", "{0} is not a date.", str(value)[:40])
