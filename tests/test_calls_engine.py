@@ -11,6 +11,7 @@ from iqchannels.engine.calls import (
 	CONNECTED,
 	DISCONNECTED,
 	INBOUND,
+	INTERNAL,
 	ON_HOLD,
 	OUTBOUND,
 	LegEvent,
@@ -117,6 +118,28 @@ def test_a_transferred_call_belongs_to_the_operator_who_took_it():
 def test_click_to_call_is_outbound_to_the_client():
 	call = outcome(replay(outbound_click_to_call()))
 	assert (call.direction, call.state, call.number, call.extension) == (OUTBOUND, "Answered", CLIENT, "101")
+	assert (call.started_at, call.answered_at, call.talk_seconds) == (T0, T0 + 10, 30)
+
+
+def test_click_to_call_the_client_does_not_answer():
+	"""The operator picks up (the PBX rang them first), the client never does: not reached."""
+	events = [
+		e for e in outbound_click_to_call() if not (getattr(e, "leg", "") == "out" and e.state == CONNECTED)
+	]
+	call = outcome(replay(events))
+	assert (call.state, call.answered_at, call.talk_seconds, call.wait_seconds) == ("Missed", None, 0, 40)
+
+
+def test_a_consultation_between_operators_is_not_the_client_answering():
+	events = [
+		leg("c", APPEARED, 0, 1, extension="101"),
+		leg("consult", APPEARED, 2, 1, direction=INTERNAL, number=None, extension="205"),
+		leg("consult", CONNECTED, 4, 2, direction=INTERNAL, number=None, extension="205"),
+		leg("consult", DISCONNECTED, 9, 3, direction=INTERNAL, number=None, extension="205"),
+		leg("c", DISCONNECTED, 20, 2, extension="101"),
+	]
+	call = outcome(replay(events))
+	assert (call.direction, call.state, call.answered_at) == (INBOUND, "Missed", None)
 
 
 def test_disconnected_before_appeared_is_one_ended_call():

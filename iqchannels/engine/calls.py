@@ -159,11 +159,15 @@ def outcome(state: dict) -> CallView:
 	legs = sorted(((leg.get("appeared"), name, leg) for name, leg in state["legs"].items()), key=order)
 	summary, placed = state.get("summary"), state.get("placed")
 	operator_legs = [(at, name, leg) for at, name, leg in legs if value_of(leg, "at_operator", True)]
+	direction = direction_of(summary, placed, legs)
+	# A talk is a leg of the call's own direction connected: the client with an operator. Click-to-call
+	# first rings the operator (a leg towards them), and a consultation joins two operators: neither is
+	# the client answering.
 	connected = sorted(
 		(
 			(leg["connected"], name, leg)
 			for _at, name, leg in operator_legs
-			if leg.get("connected") is not None
+			if leg.get("connected") is not None and value_of(leg, "direction", direction) == direction
 		),
 		key=order,
 	)
@@ -192,7 +196,7 @@ def outcome(state: dict) -> CallView:
 			)
 		)
 	return CallView(
-		direction=direction_of(summary, placed, legs),
+		direction=direction,
 		state=state_of(answered, ended, summary, placed, legs),
 		ended=ended,
 		number=first(summary and summary["number"], placed and placed["number"], *values(legs, "number")),

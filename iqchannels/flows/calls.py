@@ -6,6 +6,8 @@ command (flows.call_events) and it takes the PBX's own id. If the PBX refuses, n
 the operator is told why.
 """
 
+import time
+
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
@@ -38,11 +40,13 @@ def call_client(user: str, client=None, phone: str | None = None, conversation=N
 	parsed = normalise(number, channel.phone_region)
 	if not parsed.e164:
 		fail("invalid", "{0} is not a phone number that can be called.", number)
+	# A refused call leaves nothing behind: neither the call nor a client made for its number.
+	frappe.db.savepoint("iqc_place_call")
 	if not client:
 		client, _made = client_for_phone(channel, parsed)
 	command_id = frappe.generate_hash(length=20)
 	now = now_datetime()
-	state = engine.merge(None, engine.Placed(int(now.timestamp()), parsed.e164, extension))
+	state = engine.merge(None, engine.Placed(int(time.time()), parsed.e164, extension))
 	values = {
 		"direction": engine.OUTBOUND,
 		"state": engine.RINGING,
@@ -63,6 +67,7 @@ def call_client(user: str, client=None, phone: str | None = None, conversation=N
 	try:
 		place_call(channel, extension, parsed.e164, command_id)
 	except PbxError as e:
+		frappe.db.rollback(save_point="iqc_place_call")
 		frappe.throw(_("The PBX did not place the call: {0}.").format(str(e)), PbxUnavailable)
 	calls.publish_call(frappe._dict(values, name=name))
 	return name

@@ -166,3 +166,71 @@ def make_email_account(address: str, smtp_port: int | None = None, imap_port: in
 def make_company(**values) -> str:
 	values.setdefault("company_name", unique("Company"))
 	return frappe.get_doc({"doctype": "IQC Company", **values}).insert(ignore_permissions=True).name
+
+
+# Calls ---------------------------------------------------------------------------------------------
+
+MANGO_KEY = "test-vpbx-api-key-0123456789abcdef"
+MANGO_SALT = "test-vpbx-api-salt-0123456789abcde"
+
+
+def make_phone_channel(line: str, pbx_type: str = "Mango Office", **fields):
+	"""A telephony channel; Mango Office's with the test key and salt unless given."""
+	if pbx_type == "Mango Office":
+		fields.setdefault("pbx_api_key", unique(MANGO_KEY))
+		fields.setdefault("secret", MANGO_SALT)
+	return make_channel(
+		line, "Phone", pbx_type=pbx_type, phone_region=fields.pop("phone_region", "RU"), **fields
+	)
+
+
+def set_extension(user: str, extension: str) -> str:
+	frappe.db.set_value("IQC Operator", user, "phone_extension", extension)
+	return extension
+
+
+def mango_event(
+	channel,
+	kind: str,
+	payload: dict,
+	key: str | None = None,
+	salt: str | None = None,
+	sign: str | None = None,
+):
+	"""Mango Office's POST of an event (`events/call`, ...) to the telephony endpoint, in this process."""
+	from iqchannels.api import telephony
+	from iqchannels.channels.phone import mango_sign
+
+	json_text = json.dumps(payload, ensure_ascii=False)
+	key = key if key is not None else channel.pbx_api_key
+	salt = salt if salt is not None else channel.get_password("secret")
+	form = {
+		"vpbx_api_key": key,
+		"json": json_text,
+		"sign": sign if sign is not None else mango_sign(key, json_text, salt),
+	}
+	path = f"/api/method/{telephony.MANGO_PATH}/{kind}"
+	set_request(method="POST", path=path)
+	frappe.local.request_ip = "127.0.0.1"
+	frappe.local.form_dict = frappe._dict(form, cmd=telephony.MANGO_PATH)
+	frappe.local.response = frappe._dict()
+	return telephony.mango()
+
+
+def generic_event(channel, payload: dict | bytes, secret: str | None = None, signature: str | None = None):
+	"""A PBX's POST of one event to the generic telephony API, in this process."""
+	from iqchannels.api import telephony
+
+	body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+	secret = secret if secret is not None else channel.get_password("secret")
+	set_request(
+		method="POST",
+		path="/api/method/iqchannels.api.telephony.event",
+		data=body,
+		headers={"X-IQChannels-Signature": signature if signature is not None else sign(secret, body)},
+		content_type="application/json",
+	)
+	frappe.local.request_ip = "127.0.0.1"
+	frappe.local.form_dict = frappe._dict(cmd="iqchannels.api.telephony.event")
+	frappe.local.response = frappe._dict()
+	return telephony.event()
