@@ -166,7 +166,9 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 	if groups := group_chats_of(client):
 		or_filters["conversation"] = ["in", groups]
 	rows, has_more = history_page(filters, MESSAGE_FIELDS, before, limit, or_filters)
-	starts = group_starts([MessageStamp(r.author_type, r.author, r.sent_at, bool(r.internal)) for r in rows])
+	starts = group_starts(
+		[MessageStamp(r.author_type, r.author or writer_key(r), r.sent_at, bool(r.internal)) for r in rows]
+	)
 	names = {author: full_name(author) for author in {r.author for r in rows if r.author}}
 	# In a group chat several clients write: each of their messages shows who wrote it.
 	writers = {
@@ -174,16 +176,21 @@ def client_history(client: str, before: int | None = None, limit: int = 50) -> d
 	}
 	if writers:
 		names.update(
-			(f"client:{name}", full)
+			(writer_key(frappe._dict(author_type="Client", client=name)), full)
 			for name, full in frappe.db.sql(
 				"select name, full_name from `tabIQC Client` where name in %s", [list(writers)]
 			)
 		)
 	for row, start in zip(rows, starts, strict=True):
 		row.group_start = start
-		row.author_name = names.get(row.author) or names.get(f"client:{row.client}")
+		row.author_name = names.get(row.author) or names.get(writer_key(row))
 	with_quotes_and_originals(rows)
 	return {"messages": rows[1:] if has_more else rows, "has_more": has_more}
+
+
+def writer_key(row) -> str | None:
+	"""Which client wrote a client's message: several do in a group chat."""
+	return f"client:{row.client}" if row.author_type == "Client" else None
 
 
 def with_quotes_and_originals(rows: list) -> None:
