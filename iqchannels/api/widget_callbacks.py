@@ -43,7 +43,7 @@ def options(channel: str, token: str) -> dict:
 		)
 		if open_request:
 			row = open_request[0]
-			answer["request"] = {"phone": row.callback_phone, "due_at": row.callback_due_at}
+			answer["request"] = {"phone": row.callback_phone, "due_at": with_zone(row.callback_due_at)}
 	return answer
 
 
@@ -75,7 +75,7 @@ def request(
 		doc.save(ignore_permissions=True)
 	name = request_callback(doc, phone_channel, number, due_at=due, line=line, source=WEB_CHAT)
 	frappe.local.response.http_status_code = 201
-	return {"request": name, "phone": number, "due_at": due}
+	return {"request": name, "phone": number, "due_at": with_zone(due)}
 
 
 def preferred_time(value: str | None, now):
@@ -102,3 +102,10 @@ def client_doc(client: str | None):
 	if client:
 		return frappe.get_doc("IQC Client", client)
 	return frappe._dict(name=None, client_type="", vip=0, language=None)
+
+
+def with_zone(moment) -> str | None:
+	"""The site's time with its offset, so that the visitor's browser shows it in its own time."""
+	if not moment:
+		return None
+	return get_datetime(moment).replace(tzinfo=ZoneInfo(get_system_timezone())).isoformat()
