@@ -13,6 +13,7 @@ from iqchannels.records import clients, companies, contacts, roles
 from iqchannels.records.client_access import can_reach_client
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.inputs import json_argument
+from iqchannels.records.segments import limited_segments
 from iqchannels.views import workspace
 
 
@@ -21,7 +22,8 @@ def visible_client(client: str | int) -> str:
 	require_operator()
 	if not str(client or "").isdigit() or not frappe.db.exists("IQC Client", cint(client)):
 		fail("not_found", "Client {0} does not exist.", client)
-	if not roles.is_supervisor() and not frappe.get_list(
+	# Supervisors limited to segments see the clients of their segments' conversations, as operators do theirs.
+	if not (roles.is_supervisor() and limited_segments() is None) and not frappe.get_list(
 		"IQC Conversation", filters={"client": str(client)}, pluck="name", limit=1
 	):
 		fail("forbidden", "Client {0} is not one of your clients.", client)

@@ -10,6 +10,7 @@ from iqchannels.api.supervisor import require_supervisor
 from iqchannels.records import settings
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.inputs import date_argument, json_argument
+from iqchannels.records.segments import may_see_line
 from iqchannels.views import staffing as read_model
 from iqchannels.views.staffing_forecast import forecast as forecast_week
 from iqchannels.views.staffing_input import (
@@ -127,7 +128,9 @@ def plans(lines: str | list | None = None) -> list[dict]:
 		order_by="plan_date desc, creation desc",
 		limit=PLANS_LISTED,
 	)
-	return [plan_dict(frappe.get_doc("IQC Staffing Plan", name)) for name in names]
+	plans = [frappe.get_doc("IQC Staffing Plan", name) for name in names]
+	# A supervisor limited to segments sees the plans of their segments' lines only.
+	return [plan_dict(plan) for plan in plans if all(may_see_line(line) for line in plan.lines.split("\n"))]
 
 
 def plan_dict(doc, actual: bool = True) -> dict:

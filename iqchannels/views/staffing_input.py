@@ -9,6 +9,7 @@ from frappe.utils import add_days, get_datetime
 from iqchannels.engine.replay import OperatorShift, Staffing
 from iqchannels.records.exceptions import fail
 from iqchannels.records.inputs import date_argument, json_argument
+from iqchannels.records.segments import may_see_line
 
 MAX_DAYS = 31
 # More operators than this in one hour is a typing error, not a plan.
@@ -41,7 +42,7 @@ class Period:
 
 
 def existing_lines(lines) -> list[str]:
-	"""The chosen lines, each once, each an existing line."""
+	"""The chosen lines, each once, each an existing line the user oversees."""
 	if isinstance(lines, str):
 		lines = json_argument(lines, "lines") if lines.strip().startswith("[") else lines.split(",")
 	if not isinstance(lines, list | tuple):
@@ -53,6 +54,9 @@ def existing_lines(lines) -> list[str]:
 	for line in chosen:
 		if line not in known:
 			fail("not_found", "There is no line {0}.", line)
+		# A supervisor limited to segments plans and reads the figures of their segments' lines only.
+		if not may_see_line(line):
+			fail("forbidden", "Line {0} is outside your segments.", line)
 	return chosen
 
 
