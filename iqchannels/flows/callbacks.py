@@ -213,6 +213,10 @@ def ensure_callback(conversation) -> None:
 
 
 def ensure_held(conversation) -> None:
+	"""The request is open in someone's slot; read again under a lock, so that two clicks at once
+	count one attempt."""
+	frappe.db.sql("select name from `tabIQC Conversation` where name=%s for update", conversation.name)
+	conversation.reload()
 	if conversation.status == "Closed":
 		fail("conflict", "The conversation is already closed.")
 	if conversation.status != "Open":

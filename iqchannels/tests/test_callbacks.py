@@ -1,16 +1,13 @@
-"""Callback requests on a real site: a missed call or the web chat's "call me back" queues a request that
-the distribution gives out once it is due; an operator on a call has a slot less when calls take slots;
+"""Callback requests on a real site: a missed call queues a request that the distribution gives out once
+it is due; an operator on a call has a slot less when calls take slots;
 outcomes, retries up to the channel's limit, and every refusal (nothing written)."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from iqchannels.api import callbacks as api
-from iqchannels.api import widget_callbacks
-from iqchannels.channels import widget
 from iqchannels.flows import callbacks, distribution
 from iqchannels.records import wakeups
 from iqchannels.records.callbacks import CALLED_BACK, NOT_REACHED, WRONG_NUMBER_RESULT
@@ -288,70 +285,6 @@ class TestCallbacks(IQCTestCase):
 		self.assertEqual((row.name, row.callback_phone, row.status), (request.name, NUMBER, "Queued"))
 		frappe.set_user(make_operator(first_name="Stranger"))
 		self.assertRefused(403, api.client_requests, self.client.name)
-
-
-class TestWebChatCallback(IQCTestCase):
-	def setUp(self):
-		super().setUp()
-		self.ann = make_operator(first_name="Ann", status="Active", slots=3)
-		self.line = make_line([self.ann])
-		self.chat = make_channel(self.line, "Web widget")
-		self.phone = make_channel(self.line, "Phone")
-		self.visitor = widget.new_anonymous_id()
-		self.token = widget.token_for(self.chat, self.visitor)
-		frappe.set_user("Guest")
-
-	def ask(self, phone="+7 916 123-45-67", preferred_at=None):
-		return widget_callbacks.request(self.chat.name, self.token, phone, preferred_at)
-
-	def test_the_visitor_is_called_back_at_the_time_they_chose(self):
-		self.assertEqual(
-			widget_callbacks.options(self.chat.name, self.token), {"available": True, "request": None}
-		)
-		at = (now_datetime() + timedelta(hours=2)).replace(microsecond=0)
-		answer = self.ask(preferred_at=at.isoformat())
-		self.assertEqual(frappe.local.response.http_status_code, 201)
-		self.assertEqual(answer["phone"], NUMBER)
-		self.assertEqual(widget_callbacks.with_zone(at), answer["due_at"])
-		self.assertEqual(get_datetime(answer["due_at"]).replace(tzinfo=None), at)
-		frappe.set_user("Administrator")
-		request = frappe.get_doc("IQC Conversation", answer["request"])
-		self.assertEqual(
-			(request.kind, request.channel, request.line), ("Callback", self.phone.name, self.line)
-		)
-		self.assertEqual(get_datetime(request.callback_due_at), at)
-		self.assertEqual(frappe.db.get_value("IQC Client", request.client, "phone"), NUMBER)
-		texts = frappe.get_all(
-			"IQC Message", filters={"conversation": str(request.name)}, pluck="text", order_by="name"
-		)
-		self.assertIn("asked via web chat", texts[0])
-		self.assertIn(at.strftime("%H:%M"), texts[1])
-		self.assertEqual(distribution.distribute_line(self.line), [])
-		frappe.set_user("Guest")
-		self.assertEqual(widget_callbacks.options(self.chat.name, self.token)["request"]["phone"], NUMBER)
-		# The visitor's next message is a chat of its own, not part of the request.
-		frappe.set_user("Administrator")
-		message = client_writes(self.chat, self.visitor, "Hello again")
-		self.assertNotEqual(str(message.conversation), str(request.name))
-		self.assertEqual(frappe.db.get_value("IQC Conversation", message.conversation, "kind"), "Chat")
-
-	def test_a_time_with_a_zone_is_read_in_the_sites_time(self):
-		at = now_datetime().replace(microsecond=0) + timedelta(hours=3)
-		zone = frappe.utils.get_system_timezone()
-		utc = at.replace(tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
-		due = get_datetime(self.ask(preferred_at=utc.strftime("%Y-%m-%dT%H:%M:%SZ"))["due_at"])
-		self.assertEqual(due.replace(tzinfo=None), at)
-		self.assertEqual(due.astimezone(ZoneInfo("UTC")), utc)
-
-	def test_bad_numbers_and_times_are_refused_and_nothing_is_written(self):
-		before = (self.count("IQC Conversation", kind="Callback"), self.count("IQC Client"))
-		for phone in ("", "12", "call me", "+7 916 123"):
-			self.assertRefused(400, self.ask, phone)
-		self.assertRefused(400, self.ask, preferred_at="yesterday-ish")
-		self.assertRefused(400, self.ask, preferred_at=str(now_datetime() - timedelta(hours=1)))
-		self.assertRefused(400, self.ask, preferred_at=str(now_datetime() + timedelta(days=45)))
-		self.assertRefused(401, widget_callbacks.request, self.chat.name, self.token + "x", NUMBER)
-		self.assertEqual((self.count("IQC Conversation", kind="Callback"), self.count("IQC Client")), before)
 
 
 class TestCallingBack(IQCTestCase):
