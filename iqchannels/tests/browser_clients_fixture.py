@@ -1,6 +1,7 @@
 """Data for the Clients view's browser test: a line of Ann and Bob with more than 100 clients (so the view
 shows the large list), a company whose two clients are found by its INN, and a second line of Bob alone
-where one of them also writes (so that only following brings her news to Ann).
+where one of them also writes (so that only following brings her news to Ann). Nobody's status changes:
+the other browser tests and benchmarks count on the fixture's operators as they left them.
 
 	bench --site SITE execute iqchannels.tests.browser_clients_fixture.prepare \
 		--kwargs "{'ann': 'ann@…', 'bob': 'bob@…'}"
@@ -13,7 +14,6 @@ import random
 import frappe
 from frappe.utils import add_days, now_datetime
 
-from iqchannels.flows.statuses import change_status
 from iqchannels.records.clients import client_for_identity
 from iqchannels.tests.browser_fixture import conversation_of
 from iqchannels.tests.factories import make_channel, make_company, make_line, unique
@@ -47,9 +47,6 @@ def prepare(ann: str, bob: str) -> dict:
 		"identities", {"channel": bobs_channel.name, "external_id": olga_at_bob}
 	).db_insert()
 	people["olga"]["id_at_bob"] = olga_at_bob
-	frappe.set_user(bob)
-	change_status(bob, "Active")
-	frappe.set_user("Administrator")
 	frappe.db.commit()
 	return {
 		"line": line,
