@@ -1,7 +1,7 @@
 """Data for the browser test of calls (e2e/tests/calls.spec.js), on top of browser_fixture.prepare's: a
 Mango Office channel of the fixture's line whose PBX is the local stand-in (tests/mango_standin.py, with
-its default key and salt), an extension for the operator, and a known caller with a conversation in the
-line, so that the operator reaches them.
+its default key and salt), an extension for the operator, and a known caller who wrote to the operator
+before (a closed conversation of theirs), so that the operator reaches them.
 
 	bench --site SITE execute iqchannels.tests.calls_fixture.prepare \
 		--kwargs "{'line': 'LINE', 'operator': 'ann@...', 'mango_api': 'http://127.0.0.1:8796'}"
@@ -48,6 +48,7 @@ def prepare(line: str, operator: str, mango_api: str) -> dict:
 			"channel": chat,
 			"line": line,
 			"status": "Closed",
+			"operator": operator,
 			"result": "Resolved",
 			"opened_at": frappe.utils.add_days(frappe.utils.now_datetime(), -3),
 			"closed_at": frappe.utils.add_days(frappe.utils.now_datetime(), -3),
