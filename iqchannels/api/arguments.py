@@ -34,10 +34,17 @@ def check_arguments() -> None:
 			if required:
 				fail("invalid", "{0} is missing.", name)
 			continue
-		try:
-			transform_parameter_types(fn, (), {name: sent[name]})
-		except FrappeTypeError:
+		if not fits(fn, name, sent[name]):
 			fail("invalid", "{0} must be {1}.", name, described(param.annotation))
+
+
+def fits(fn, name: str, value) -> bool:
+	"""Whether Frappe's own check of the type hints accepts `value` as the argument `name` of `fn`."""
+	try:
+		transform_parameter_types(fn, (), {name: value})
+	except FrappeTypeError:
+		return False
+	return True
 
 
 def called_method():

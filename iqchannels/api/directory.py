@@ -14,15 +14,19 @@ from iqchannels.records import followers, roles
 from iqchannels.records.exceptions import fail, http_errors
 from iqchannels.records.inputs import json_argument
 from iqchannels.records.operators import full_name, is_member, line_members, lines_of, operator_doc
+from iqchannels.records.segments import limited_segments, lines_in, may_see_line
 from iqchannels.views import clients_directory as directory
 
 
 def served_line(line: str | None) -> str:
-	"""The line if the current user serves it (supervisors: any line)."""
+	"""The line if the current user serves it (supervisors: any line of the segments they oversee)."""
 	user = require_operator()
 	if not line or not frappe.db.exists("IQC Line", line):
 		fail("not_found", "Line {0} does not exist.", line or "")
-	if not roles.is_supervisor(user) and not is_member(user, line):
+	if roles.is_supervisor(user):
+		if not may_see_line(line, user):
+			fail("forbidden", "Line {0} is outside your segments.", line)
+	elif not is_member(user, line):
 		fail("forbidden", "You do not serve line {0}.", line)
 	return line
 
@@ -38,6 +42,10 @@ def client_of_my_lines(client: str | int, line: str | None = None) -> str:
 		if not directory.belongs_to(line, name):
 			fail("forbidden", "Client {0} is not a client of line {1}.", name, line)
 	elif not roles.is_supervisor(user) and not directory.lines_of_client(name, lines_of(user)):
+		fail("forbidden", "Client {0} is not a client of your lines.", name)
+	elif (limits := limited_segments(user)) is not None and not directory.lines_of_client(
+		name, lines_in(limits)
+	):
 		fail("forbidden", "Client {0} is not a client of your lines.", name)
 	return name
 

@@ -18,6 +18,7 @@ from iqchannels.records import settings
 LARGE_LIST_ABOVE = 100
 FIRST_PAGE = 50
 MAX_PAGE = 200
+MAX_START = 1_000_000_000
 SEARCH_LIMIT = 20
 MIN_SEARCH = 2
 RELEVANCE_DEFAULT, RELEVANCE_MIN, RELEVANCE_MAX = 60, 7, 90
@@ -284,7 +285,8 @@ def clients_view(line: str, user: str, start: int = 0, page_length: int = FIRST_
 	"""The Clients view of one line for one operator."""
 	prefs = preferences(user)
 	page_length = min(max(cint(page_length) or FIRST_PAGE, 1), MAX_PAGE)
-	start = max(cint(start), 0)
+	# No line has a billion clients: a larger start is a typing error, answered with an empty page.
+	start = min(max(cint(start), 0), MAX_START)
 	if is_large(line):
 		relevant = relevant_clients(line, user, prefs["relevance_days"])
 		page, more = relevant[start : start + page_length], len(relevant) > start + page_length

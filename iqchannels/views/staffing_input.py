@@ -1,6 +1,7 @@
 """What a supervisor asks the staffing page for (layer: read models): the period, the lines and the staffing
 to replay with, read from the request and checked, with a message a person understands when something is wrong."""
 
+import math
 from datetime import datetime, timedelta
 
 import frappe
@@ -66,7 +67,7 @@ def whole(value) -> int | None:
 		number = float(value)
 	except (TypeError, ValueError):
 		return None
-	return int(number) if number == int(number) else None
+	return int(number) if math.isfinite(number) and number == int(number) else None
 
 
 def operators_count(value, hour) -> int:
