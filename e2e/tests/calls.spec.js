@@ -68,9 +68,7 @@ function leg(entry, seq, state, at, extra = {}) {
 	};
 }
 
-// Not yet passing: the pop-up appears with the caller's card and opens the client, but stays after the
-// call is answered (the server has the call Answered; the workspace does not drop the pop-up).
-test.fixme("a ringing call pops up with the caller's card, shows in the history with its recording, and a missed call is called back", async ({
+test("a ringing call pops up with the caller's card, shows in the history with its recording, and a missed call is called back", async ({
 	browser,
 	request,
 }) => {

@@ -21,8 +21,19 @@ from iqchannels.flows.callbacks import call_ended, request_callback
 from iqchannels.records import calls
 from iqchannels.records.phones import client_for_phone, normalise
 
-# What, when it changes, the call's operator and the supervisors are told.
-VISIBLE = ("state", "operator", "client", "answered_at", "ended_at", "conversation", "direction")
+# What, when it changes, the call's operator and the supervisors are told (a recording that becomes
+# ready too: the history on their screens shows its player).
+VISIBLE = (
+	"state",
+	"operator",
+	"client",
+	"answered_at",
+	"ended_at",
+	"conversation",
+	"direction",
+	"recording_id",
+	"recording_url",
+)
 
 
 def ingest(channel, pbx_call_id: str, event, command_id: str | None = None) -> str | None:

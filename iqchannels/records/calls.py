@@ -8,7 +8,7 @@ two events of the same call arriving at once are applied one after the other.
 import json
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import cint, now_datetime
 
 from iqchannels.records import realtime, roles
 from iqchannels.records.callbacks import STALE_CALL
@@ -150,7 +150,8 @@ def call_condition(user: str | None = None) -> str:
 
 def event_payload(call) -> dict:
 	payload = {field: call.get(field) for field in EVENT_FIELDS}
-	payload["call"] = payload.pop("name")
+	# One type whatever made the call's row: a new call's name comes back as text, a read one as a number.
+	payload["call"] = cint(payload.pop("name"))
 	for field in ("started_at", "answered_at", "ended_at"):
 		if payload[field] is not None:
 			payload[field] = str(payload[field])

@@ -30,13 +30,14 @@ export function call_label(call) {
 // else's, it goes away. Events may arrive twice or out of order: a call that left the ringing state
 // never comes back from a late "Ringing" of the same call.
 export function ringing_after(ringing, event, user, finished = new Set()) {
-	const others = ringing.filter((item) => item.call !== event.call);
+	const same = (item) => String(item.call) === String(event.call);
+	const others = ringing.filter((item) => !same(item));
 	if (event.state !== "Ringing" || event.ended_at) {
-		finished.add(event.call);
+		finished.add(String(event.call));
 		return others;
 	}
-	if (event.operator !== user || finished.has(event.call)) return others;
-	return [...others, { ...(ringing.find((item) => item.call === event.call) || {}), ...event }];
+	if (event.operator !== user || finished.has(String(event.call))) return others;
+	return [...others, { ...(ringing.find(same) || {}), ...event }];
 }
 
 // The recording plays through the permission-checked endpoint of the calls' API.
