@@ -99,6 +99,10 @@ test("files, the client card, search, keyboard, muting and a dropped connection"
 
 	// The socket drops; a customer writes meanwhile; on reconnect the page catches up by itself.
 	await row(first.conversation).click();
+	// Opening it marks it read and reloads the lists: that must be over before the socket drops, or the
+	// reload would bring the new conversation in by itself.
+	await expect(ann.getByTestId("history")).toContainText("Quiet please");
+	await ann.waitForLoadState("networkidle");
 	await ann.evaluate(() => frappe.realtime.socket.disconnect());
 	await expect(ann.getByTestId("offline-banner")).toBeVisible();
 	const missed = await client_writes(request, `tools-${randomUUID()}`, "Written while you were away");
