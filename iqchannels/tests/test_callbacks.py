@@ -42,7 +42,10 @@ class TestCallbacks(IQCTestCase):
 
 	def tearDown(self):
 		super().tearDown()
-		# The setting was changed in the rolled back transaction: its cached copy goes too.
+		# A distribution run commits, so the setting a test turned on may have outlived the rollback:
+		# the site goes back to the default, and the setting's cached copy goes too.
+		frappe.db.set_single_value("IQC Settings", "calls_take_slots", 0)
+		frappe.db.commit()
 		frappe.clear_document_cache("IQC Settings", "IQC Settings")
 
 	def make_client(self, phone=None):
