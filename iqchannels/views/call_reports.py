@@ -1,7 +1,7 @@
 """The numbers behind the calls' reports, read with aggregate SQL over the calls and the callback requests
 (layer: read models).
 
-`CallScope` is the calls' counterpart of the conversations' `Scope`: the period (calls started in it),
+`call_scope` is the conversations' `Scope` over the calls: the period (calls started in it),
 the filters a user chose (a segment stands for its lines), and who may see what: supervisors everyone's
 calls (a supervisor limited to segments, their segments'), an operator only their own.
 
@@ -14,17 +14,13 @@ What the figures mean:
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
 
 import frappe
-from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import cint, flt, getdate, now_datetime
 
-from iqchannels.records import segments
 from iqchannels.records.callbacks import CALLED_BACK
-from iqchannels.records.exceptions import fail
 from iqchannels.records.operators import full_name
-from iqchannels.views.reporting import DEFAULT_DAYS, STATUSES, visible_operator
+from iqchannels.views.reporting import STATUSES, Scope
 
 CALL_FILTERS = ("line", "operator", "channel")
 NOT_ANSWERED = ("Missed", "Busy", "Failed")
@@ -37,38 +33,14 @@ TALK = "coalesce(nullif(k.talk_seconds, 0), timestampdiff(second, k.answered_at,
 MISSED = "(k.direction = 'Inbound' and k.state in %(not_answered)s)"
 
 
-@dataclass
-class CallScope:
-	start: datetime
-	end: datetime
-	where: str
-	params: dict
-	operator: str | None
-
-	@classmethod
-	def of(cls, filters, column: str = "k.started_at", table: str = "k") -> "CallScope":
-		"""Rows of `table` whose `column` lies in the period and whose line, operator and channel match."""
-		filters = frappe._dict(filters or {})
-		first = getdate(filters.from_date or add_days(today(), -DEFAULT_DAYS))
-		last = getdate(filters.to_date or today())
-		if first > last:
-			fail("invalid", "The period starts after it ends.")
-		start, end = get_datetime(first), get_datetime(add_days(last, 1))
-		operator = visible_operator(filters.get("operator"))
-		conditions = [f"{column} >= %(start)s", f"{column} < %(end)s"]
-		params = {"start": start, "end": end, "not_answered": NOT_ANSWERED, "reached": REACHED}
-		for field in CALL_FILTERS:
-			value = operator if field == "operator" else filters.get(field)
-			if value:
-				conditions.append(f"{table}.{field} = %({field})s")
-				params[field] = value
-		within = segments.scope(requested=filters.get("segment"))
-		if condition := segments.line_condition(f"{table}.line", within):
-			conditions.append(condition)
-		return cls(start, end, " and ".join(conditions), params, operator)
+def call_scope(filters, column: str = "k.started_at", table: str = "k") -> Scope:
+	"""The conversations' `Scope` over the calls (calls started in the period by default)."""
+	scope = Scope.of(filters, column, table, CALL_FILTERS)
+	scope.params.update(not_answered=NOT_ANSWERED, reached=REACHED)
+	return scope
 
 
-def calls_by_day(scope: CallScope) -> list[dict]:
+def calls_by_day(scope: Scope) -> list[dict]:
 	"""Per day and line: inbound, outbound, answered and missed calls, the average wait and talk."""
 	return frappe.db.sql(
 		f"""select date(k.started_at) as day, k.line,
@@ -89,7 +61,7 @@ def calls_by_day(scope: CallScope) -> list[dict]:
 def callback_requests(filters) -> list[dict]:
 	"""Per day and line: the callback requests made, how many were reached and their share among those
 	decided, the time to the first call back and to the reaching one, and the attempts."""
-	scope = CallScope.of(filters, column="c.opened_at", table="c")
+	scope = call_scope(filters, column="c.opened_at", table="c")
 	rows = frappe.db.sql(
 		f"""select date(c.opened_at) as day, c.line,
 			count(*) as requests,
@@ -118,7 +90,7 @@ def callback_requests(filters) -> list[dict]:
 
 def calls_by_operator(filters) -> dict[str, dict]:
 	"""Per operator: inbound calls answered, calls made, and the time talked."""
-	scope = CallScope.of(filters)
+	scope = call_scope(filters)
 	rows = frappe.db.sql(
 		f"""select k.operator,
 			sum(k.direction = 'Inbound' and k.state = 'Answered') as calls_answered,
@@ -158,7 +130,7 @@ def with_calls(rows: list[dict], filters) -> list[dict]:
 def time_on_calls(filters) -> dict[tuple, int]:
 	"""Seconds each operator spent talking on answered calls, per day the call was answered (up to now,
 	a call still going counting until now)."""
-	scope = CallScope.of(filters, column="k.answered_at")
+	scope = call_scope(filters, column="k.answered_at")
 	spent = defaultdict(int)
 	for day, operator, seconds in frappe.db.sql(
 		f"""select date(k.answered_at), k.operator,

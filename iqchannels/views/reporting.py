@@ -46,7 +46,9 @@ class Scope:
 	segments: list[str] | None = None
 
 	@classmethod
-	def of(cls, filters) -> "Scope":
+	def of(cls, filters, column: str = "c.opened_at", table: str = "c", fields=FILTER_FIELDS) -> "Scope":
+		"""Rows of `table` whose `column` lies in the period and whose `fields` match the filters (by
+		default conversations opened in the period)."""
 		filters = frappe._dict(filters or {})
 		first = getdate(filters.from_date or add_days(today(), -DEFAULT_DAYS))
 		last = getdate(filters.to_date or today())
@@ -54,15 +56,15 @@ class Scope:
 			fail("invalid", "The period starts after it ends.")
 		start, end = get_datetime(first), get_datetime(add_days(last, 1))
 		operator = visible_operator(filters.get("operator"))
-		conditions = ["c.opened_at >= %(start)s", "c.opened_at < %(end)s"]
+		conditions = [f"{column} >= %(start)s", f"{column} < %(end)s"]
 		params = {"start": start, "end": end}
-		for field in FILTER_FIELDS:
+		for field in fields:
 			value = operator if field == "operator" else filters.get(field)
 			if value:
-				conditions.append(f"c.{field} = %({field})s")
+				conditions.append(f"{table}.{field} = %({field})s")
 				params[field] = value
 		within = segments.scope(requested=filters.get("segment"))
-		if condition := segments.line_condition("c.line", within):
+		if condition := segments.line_condition(f"{table}.line", within):
 			conditions.append(condition)
 		return cls(start, end, " and ".join(conditions), params, operator, within)
 

@@ -2,11 +2,11 @@
 
 from frappe import _
 
-from iqchannels.views.call_reports import CallScope, calls_by_day
+from iqchannels.views.call_reports import call_scope, calls_by_day
 
 
 def execute(filters=None):
-	rows = calls_by_day(CallScope.of(filters))
+	rows = calls_by_day(call_scope(filters))
 	columns = [
 		{"fieldname": "day", "label": _("Date"), "fieldtype": "Date", "width": 110},
 		{"fieldname": "line", "label": _("Line"), "fieldtype": "Link", "options": "IQC Line", "width": 160},
