@@ -50,3 +50,48 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 		result = fn()
 		times.append(time.perf_counter() - started)
 	return statistics.median(times) * 1000, result
+
+
+def write_floor(prefix: str, channels: dict[str, str], **operator) -> tuple[str, str]:
+	"""One operator (`prefix`-operator@bench.test, Offline; `operator`: more of its fields) serving one
+	line (`prefix`-line), and the line's channels ({name: channel type}). Returns (user, line)."""
+	now = now_datetime()
+	user, line = f"{prefix}-operator@bench.test", f"{prefix}-line"
+	frappe.db.sql(
+		"insert into `tabUser` (name, email, first_name, enabled, creation, modified) values (%s, %s, 'Bench', 1, %s, %s)",
+		(user, user, now, now),
+	)
+	frappe.db.sql(
+		"""insert into `tabHas Role` (name, parent, parenttype, parentfield, role, creation, modified)
+		values (%s, %s, 'User', 'roles', 'IQC Operator', %s, %s)""",
+		(frappe.generate_hash(), user, now, now),
+	)
+	insert(
+		"IQC Operator", ["name", "user", "status", *operator], [(user, user, "Offline", *operator.values())]
+	)
+	frappe.db.sql(
+		"insert into `tabIQC Line` (name, line_name, mode, creation, modified) values (%s, %s, 'Automatic', %s, %s)",
+		(line, line, now, now),
+	)
+	frappe.db.sql(
+		"""insert into `tabIQC Line Member` (name, parent, parenttype, parentfield, operator, creation, modified)
+		values (%s, %s, 'IQC Line', 'members', %s, %s, %s)""",
+		(frappe.generate_hash(), line, user, now, now),
+	)
+	insert(
+		"IQC Channel",
+		["name", "channel_name", "channel_type", "default_line"],
+		[(name, name, kind, line) for name, kind in channels.items()],
+	)
+	return user, line
+
+
+def remove_floor(prefix: str, channels) -> None:
+	"""What write_floor wrote."""
+	user, line = f"{prefix}-operator@bench.test", f"{prefix}-line"
+	frappe.db.sql("delete from `tabIQC Line Member` where parent=%s", line)
+	frappe.db.sql("delete from `tabIQC Line` where name=%s", line)
+	frappe.db.sql("delete from `tabIQC Channel` where name in %s", (tuple(channels),))
+	frappe.db.sql("delete from `tabIQC Operator` where name=%s", user)
+	frappe.db.sql("delete from `tabHas Role` where parent=%s", user)
+	frappe.db.sql("delete from `tabUser` where name=%s", user)

@@ -19,7 +19,7 @@ import time
 from datetime import timedelta
 
 import frappe
-from bulk_rows import insert
+from bulk_rows import insert, remove_floor, write_floor
 from frappe.utils import now_datetime
 
 BUDGET_MS = 300
@@ -57,39 +57,8 @@ def main():
 def write(prefix: str, args) -> dict:
 	rng = random.Random(16)
 	now = now_datetime()
-	user, line, channel, phone = (
-		f"{prefix}-operator@bench.test",
-		f"{prefix}-line",
-		f"{prefix}-chat",
-		f"{prefix}-phone",
-	)
-	frappe.db.sql(
-		"insert into `tabUser` (name, email, first_name, enabled, creation, modified) values (%s, %s, 'Bench', 1, %s, %s)",
-		(user, user, now, now),
-	)
-	frappe.db.sql(
-		"""insert into `tabHas Role` (name, parent, parenttype, parentfield, role, creation, modified)
-		values (%s, %s, 'User', 'roles', 'IQC Operator', %s, %s)""",
-		(frappe.generate_hash(), user, now, now),
-	)
-	frappe.db.sql(
-		"insert into `tabIQC Operator` (name, user, status, creation, modified) values (%s, %s, 'Offline', %s, %s)",
-		(user, user, now, now),
-	)
-	frappe.db.sql(
-		"insert into `tabIQC Line` (name, line_name, mode, creation, modified) values (%s, %s, 'Automatic', %s, %s)",
-		(line, line, now, now),
-	)
-	frappe.db.sql(
-		"""insert into `tabIQC Line Member` (name, parent, parenttype, parentfield, operator, creation, modified)
-		values (%s, %s, 'IQC Line', 'members', %s, %s, %s)""",
-		(frappe.generate_hash(), line, user, now, now),
-	)
-	for name, kind in ((channel, "API"), (phone, "Phone")):
-		frappe.db.sql(
-			"insert into `tabIQC Channel` (name, channel_name, channel_type, default_line, creation, modified) values (%s, %s, %s, %s, %s, %s)",
-			(name, name, kind, line, now, now),
-		)
+	channel, phone = f"{prefix}-chat", f"{prefix}-phone"
+	user, line = write_floor(prefix, {channel: "API", phone: "Phone"})
 	clients = insert(
 		"IQC Client",
 		["full_name", "phone", "client_type"],
@@ -250,17 +219,12 @@ def calls_in(page: dict) -> int:
 
 
 def cleanup(prefix: str) -> None:
-	line, user = f"{prefix}-line", f"{prefix}-operator@bench.test"
+	line = f"{prefix}-line"
 	frappe.db.sql("delete from `tabIQC Call` where line=%s", line)
 	frappe.db.sql("delete from `tabIQC Message` where channel=%s", f"{prefix}-chat")
 	frappe.db.sql("delete from `tabIQC Conversation` where line=%s", line)
 	frappe.db.sql("delete from `tabIQC Client` where full_name like %s", f"{prefix}-client%")
-	frappe.db.sql("delete from `tabIQC Line Member` where parent=%s", line)
-	frappe.db.sql("delete from `tabIQC Line` where name=%s", line)
-	frappe.db.sql("delete from `tabIQC Channel` where name in %s", ((f"{prefix}-chat", f"{prefix}-phone"),))
-	frappe.db.sql("delete from `tabIQC Operator` where name=%s", user)
-	frappe.db.sql("delete from `tabHas Role` where parent=%s", user)
-	frappe.db.sql("delete from `tabUser` where name=%s", user)
+	remove_floor(prefix, [f"{prefix}-chat", f"{prefix}-phone"])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 import frappe
-from bulk_rows import insert, timed
+from bulk_rows import insert, remove_floor, timed, write_floor
 from frappe.utils import now_datetime
 
 TARGET_MS = 100
@@ -51,35 +51,8 @@ def main():
 def write(prefix: str, clients: int) -> dict:
 	rng = random.Random(15)
 	now = now_datetime()
-	user = f"{prefix}-operator@bench.test"
-	line = f"{prefix}-line"
 	channel = f"{prefix}-channel"
-	frappe.db.sql(
-		"insert into `tabUser` (name, email, first_name, enabled, creation, modified) values (%s, %s, 'Bench', 1, %s, %s)",
-		(user, user, now, now),
-	)
-	frappe.db.sql(
-		"""insert into `tabHas Role` (name, parent, parenttype, parentfield, role, creation, modified)
-		values (%s, %s, 'User', 'roles', 'IQC Operator', %s, %s)""",
-		(frappe.generate_hash(), user, now, now),
-	)
-	frappe.db.sql(
-		"insert into `tabIQC Operator` (name, user, status, creation, modified, relevance_days) values (%s, %s, 'Offline', %s, %s, 60)",
-		(user, user, now, now),
-	)
-	frappe.db.sql(
-		"insert into `tabIQC Line` (name, line_name, mode, creation, modified) values (%s, %s, 'Automatic', %s, %s)",
-		(line, line, now, now),
-	)
-	frappe.db.sql(
-		"""insert into `tabIQC Line Member` (name, parent, parenttype, parentfield, operator, creation, modified)
-		values (%s, %s, 'IQC Line', 'members', %s, %s, %s)""",
-		(frappe.generate_hash(), line, user, now, now),
-	)
-	frappe.db.sql(
-		"insert into `tabIQC Channel` (name, channel_name, channel_type, default_line, creation, modified) values (%s, %s, 'API', %s, %s, %s)",
-		(channel, channel, line, now, now),
-	)
+	user, line = write_floor(prefix, {channel: "API"}, relevance_days=60)
 	companies = [(f"{prefix}-company {i:05}", f"77{i:08}") for i in range(clients // 5)]
 	insert("IQC Company", ["name", "company_name", "inn"], ((n, n, inn) for n, inn in companies))
 	first = insert(
@@ -195,12 +168,7 @@ def cleanup(prefix: str) -> None:
 	frappe.db.sql("delete from `tabIQC Client` where full_name like %s", f"{prefix}-client%")
 	if frappe.db.table_exists("IQC Company"):
 		frappe.db.sql("delete from `tabIQC Company` where name like %s", f"{prefix}-company%")
-	frappe.db.sql("delete from `tabIQC Line Member` where parent=%s", line)
-	frappe.db.sql("delete from `tabIQC Line` where name=%s", line)
-	frappe.db.sql("delete from `tabIQC Channel` where name=%s", f"{prefix}-channel")
-	frappe.db.sql("delete from `tabIQC Operator` where name=%s", user)
-	frappe.db.sql("delete from `tabHas Role` where parent=%s", user)
-	frappe.db.sql("delete from `tabUser` where name=%s", user)
+	remove_floor(prefix, [f"{prefix}-channel"])
 
 
 if __name__ == "__main__":
