@@ -44,6 +44,16 @@ def test_a_rule_whose_line_has_nobody_active_falls_through():
 	assert (choice.line, choice.rule, choice.skipped) == ("Backup", "any", ("night",))
 
 
+def test_calls_are_routed_by_the_number_dialled_however_it_is_written():
+	rules = [RoutingRule("sales", "Sales", dialled=("74951234567", "88005553535"))]
+	assert choose_line(rules, facts("", dialled="+7 (495) 123-45-67"), "General").line == "Sales"
+	assert choose_line(rules, facts("", dialled="8 800 555 35 35"), "General").line == "Sales"
+	assert choose_line(rules, facts("", dialled="74950000000"), "General").line == "General"
+	assert choose_line(rules, facts("74951234567"), "General").line == "General", (
+		"a chat has no number dialled"
+	)
+
+
 def test_time_windows_including_across_midnight():
 	assert in_time_window(time(22), time(6), time(23, 30))
 	assert in_time_window(time(22), time(6), time(5, 59))

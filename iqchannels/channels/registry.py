@@ -10,6 +10,7 @@ from frappe.utils import cint, now_datetime
 
 from iqchannels.channels.base import ChannelAdapter, DeliveryError, schedule
 from iqchannels.channels.email import EmailChannel
+from iqchannels.channels.phone import PhoneChannel
 from iqchannels.channels.telegram import TelegramBot
 from iqchannels.channels.webhooks import PartnerApi
 from iqchannels.channels.widget import WebChat
@@ -17,7 +18,8 @@ from iqchannels.records.clients import mark_unreachable
 from iqchannels.records.messages import publish_delivery
 
 ADAPTERS: dict[str, ChannelAdapter] = {
-	adapter.channel_type: adapter for adapter in (WebChat(), PartnerApi(), TelegramBot(), EmailChannel())
+	adapter.channel_type: adapter
+	for adapter in (WebChat(), PartnerApi(), TelegramBot(), EmailChannel(), PhoneChannel())
 }
 # Channel types whose adapter is still to come keep replies in the history for the client's side.
 READS_HISTORY = ChannelAdapter()

@@ -22,6 +22,8 @@ class RoutingRule:
 	# Words (any of them, case-insensitive) or a regular expression the first message must contain.
 	words: tuple[str, ...] = ()
 	pattern: str | None = None
+	# The PBX's numbers a call was made to, as digits: a rule with them routes those calls, and no chat.
+	dialled: tuple[str, ...] = ()
 	time_from: time | None = None
 	time_to: time | None = None
 
@@ -34,6 +36,8 @@ class Facts:
 	language: str | None
 	text: str
 	moment: datetime
+	# The number a caller dialled (a call's line number at the PBX); None for a chat.
+	dialled: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ def matches(rule: RoutingRule, facts: Facts) -> bool:
 	if rule.words and not any(word.casefold() in text for word in rule.words):
 		return False
 	if rule.pattern and not re.search(rule.pattern, facts.text, re.IGNORECASE):
+		return False
+	if rule.dialled and digits(facts.dialled) not in rule.dialled:
 		return False
 	return in_time_window(rule.time_from, rule.time_to, facts.moment.time())
 
@@ -84,6 +90,11 @@ def choose_line(
 			return LineChoice(rule.line, rule.name, tuple(skipped))
 		skipped.append(rule.name)
 	return LineChoice(default_line, None, tuple(skipped))
+
+
+def digits(number: str | None) -> str:
+	"""A phone number as its digits alone: "+7 (495) 123-45-67" and "74951234567" are one number."""
+	return re.sub(r"\D", "", number or "")
 
 
 def valid_pattern(pattern: str) -> bool:

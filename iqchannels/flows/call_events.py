@@ -8,17 +8,19 @@ Those it concerns hear of every change (`iqchannels:call`); when an operator's c
 free again; a missed inbound call becomes a callback request in its line's queue.
 
 A call placed from the app waits under the command's id until the PBX's first event of it names the
-PBX's own id. Which line a call belongs to: the channel's default line.
+PBX's own id. Which line an inbound call belongs to: the routing rules decide, seeing the number the
+client dialled (the PBX's line number) and the caller; without a rule, the channel's default line.
 """
 
 from datetime import UTC, datetime
 
 import frappe
-from frappe.utils import convert_utc_to_system_timezone
+from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from iqchannels.engine import calls as engine
 from iqchannels.flows.callbacks import call_ended, request_callback
 from iqchannels.records import calls
+from iqchannels.records.lines import line_for
 from iqchannels.records.phones import client_for_phone, normalise
 
 # What, when it changes, the call's operator and the supervisors are told (a recording that becomes
@@ -47,15 +49,14 @@ def ingest(channel, pbx_call_id: str, event, command_id: str | None = None) -> s
 			return None
 		state = engine.merge(None, event)
 		values = derive(channel, None, state)
+		values["line"] = values.get("line") or channel.default_line
 		try:
-			name = calls.insert_call(
-				{**values, "channel": channel.name, "pbx_call_id": pbx_call_id, "line": channel.default_line}
-			)
+			name = calls.insert_call({**values, "channel": channel.name, "pbx_call_id": pbx_call_id})
 		except frappe.UniqueValidationError:
 			# The same call's other event made it a moment ago: the unique key made this insert wait.
 			row = calls.locked(channel.name, pbx_call_id)
 		else:
-			after_change(channel, frappe._dict(), frappe._dict(values, name=name, line=channel.default_line))
+			after_change(channel, frappe._dict(), frappe._dict(values, name=name))
 			return name
 	state = engine.merge(row.pbx_state, event)
 	if calls.dumps(state) == calls.dumps(row.pbx_state or engine.empty()):
@@ -100,7 +101,22 @@ def derive(channel, row, state: dict) -> dict:
 		values["extension"] = view.extension
 		if operator := calls.operator_by_extension(view.extension):
 			values["operator"] = operator
+	if view.line_number and (not row or view.line_number != row.dialled_number):
+		values["dialled_number"] = view.line_number
+		# A callback's call stays in the request's line.
+		if view.direction == engine.INBOUND and not (row and row.conversation):
+			values["line"] = routed_line(
+				channel, values.get("client") or (row and row.client), view.line_number
+			)
 	return values
+
+
+def routed_line(channel, client: str | None, dialled: str) -> str:
+	"""The line of an inbound call: the routing rules see the number dialled and who calls."""
+	facts = client and frappe.db.get_value(
+		"IQC Client", client, ["client_type", "vip", "language"], as_dict=True
+	)
+	return line_for(channel, facts or frappe._dict(), "", now_datetime(), dialled=dialled).line
 
 
 def number_fields(channel, row, number: str) -> dict:

@@ -41,6 +41,7 @@ ROW_FIELDS = (
 	"phone_e164",
 	"phone_unparsed",
 	"extension",
+	"dialled_number",
 	"recording_id",
 	"recording_file",
 	"recording_url",

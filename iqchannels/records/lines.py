@@ -16,14 +16,16 @@ RULE_FIELDS = [
 	"language",
 	"words",
 	"pattern",
+	"dialled_numbers",
 	"time_window",
 	"time_from",
 	"time_to",
 ]
 
 
-def line_for(channel, client, text: str, moment) -> LineChoice:
-	"""Route a new conversation by the enabled rules in order, else to the channel's default line."""
+def line_for(channel, client, text: str, moment, dialled: str | None = None) -> LineChoice:
+	"""Route a new conversation (or a call, with the number it `dialled`) by the enabled rules in order,
+	else to the channel's default line."""
 	# Plain SQL: read for every new conversation, where the query builder costs more than the read.
 	rules = [
 		as_rule(row)
@@ -40,6 +42,7 @@ def line_for(channel, client, text: str, moment) -> LineChoice:
 		language=client.language,
 		text=text or "",
 		moment=moment,
+		dialled=dialled,
 	)
 	return choose_line(rules, facts, channel.default_line, can_take_now=can_take_now)
 

@@ -170,6 +170,42 @@ class TestMangoCalls(CallsCase):
 		self.assertEqual(self.count("IQC Conversation", client=call.client, kind="Callback"), 1)
 		self.assertEqual(self.only_call().state, "Missed")
 
+	def test_the_number_dialled_routes_the_call_and_its_callback(self):
+		sales = make_line([self.other])
+		frappe.get_doc(
+			{
+				"doctype": "IQC Routing Rule",
+				"rule_name": unique("sales number"),
+				"line": sales,
+				"order": -1,
+				"dialled_numbers": "+7 (495) 123-45-67\n8 800 555-35-35",
+			}
+		).insert()
+		self.post("events/call", self.inbound("op", 1, "Appeared", 0, self.other_ext))
+		self.assertEqual((self.only_call().line, self.only_call().dialled_number), (sales, LINE_NUMBER))
+		self.post(
+			"events/call", self.inbound("op", 2, "Disconnected", 25, self.other_ext, disconnect_reason=1110)
+		)
+		request = frappe.get_doc("IQC Conversation", self.only_call().conversation)
+		self.assertEqual(
+			(request.kind, request.line), ("Callback", sales), "the callback waits in the call's line"
+		)
+		other_number = call_event(
+			unique("entry"),
+			"leg",
+			1,
+			"Appeared",
+			self.t0,
+			{"number": "79160001122"},
+			{"extension": self.ext, "line_number": "74990000000"},
+		)
+		self.post("events/call", other_number)
+		self.assertEqual(
+			frappe.db.get_value("IQC Call", {"pbx_call_id": other_number["entry_id"]}, "line"),
+			self.line,
+			"another number's call stays in the channel's line",
+		)
+
 	def test_transferred_call_belongs_to_the_operator_who_took_it(self):
 		self.post("events/call", self.inbound("a", 1, "Appeared", 0, self.ext))
 		self.post("events/call", self.inbound("a", 2, "Connected", 5, self.ext))
