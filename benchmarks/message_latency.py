@@ -1,21 +1,36 @@
-"""How long a message takes to reach the other side, on a running site, through its socket.io.
+"""What a client's message costs the site, and how long it takes to reach the other side, on a running
+site through its socket.io.
 
-	python benchmarks/message_latency.py --fixture FIXTURE.json --messages 200
+	python benchmarks/message_latency.py --fixture FIXTURE.json --messages 200 --new-clients 20
 
-needs what `e2e/run` starts (the site's web server, its socket.io server, an RQ worker) and the data of
-`iqchannels.tests.browser_fixture.prepare` (an operator, a website chat and an API channel of her line).
-It times, over `--messages` messages each:
+needs what `e2e/run` starts (the site's web server, its socket.io server, an RQ worker, the Telegram
+stand-in) and the data of `iqchannels.tests.browser_fixture.prepare` (an operator, a website chat, an API
+channel and a Telegram channel of her line).
 
-- a website visitor's send (`iqchannels.api.widget.send`) until the operator's socket has the message;
-- a partner's signed message (`iqchannels.api.inbound.message`) until the operator's socket has it;
+**Cost** is a request's round trip as its client sees it: from sending the request until its answer
+has arrived, all of the server's work for it included (reading and writing the database, the commit,
+the enqueued distribution and the realtime publishes made after the commit). It is measured for:
+
+- the web chat: `iqchannels.api.widget.send`, a visitor's message (the visitor's `start`, which writes
+  nothing, is not counted);
+- the partner API: `iqchannels.api.inbound.message`, a partner's signed message;
+- Telegram: an update POSTed to the site's webhook (`iqchannels.api.telegram.webhook`) with the
+  channel's secret header, as Telegram posts it (the secret is read from the stand-in's webhook);
+- the yardstick: a plain authenticated REST insert of a small document (`POST /api/resource/ToDo`),
+  timed the same way in the same run, its rounds interleaved with the channels' requests so that the
+  machine's load weighs on all of them alike.
+
+Each channel's figure is split: a **new client's first message** (the request makes the profile, its
+identity, the conversation, the message, the autoreplies and asks for a distribution) and a **known
+client's message** (into the conversation already open). Each median is printed as a ratio to the REST
+insert's median, against the targets: at most 1.5× for a new client's first message, at most 1.1× for
+a known client's message.
+
+**Latency** is the time from sending until the other side has the message:
+
+- a visitor's, a partner's or a Telegram user's message until the operator's socket has it;
 - a reply from the desk (`iqchannels.api.operator.reply`) until the visitor's socket has it;
-- a Telegram user's message, pushed through the Bot API stand-in that `e2e/run` starts (it posts the
-  update to the site's webhook as Telegram does), until the operator's socket has it;
-- a reply from the desk into a Telegram conversation until the stand-in Bot API has the `sendMessage`;
-
-and, in the same run and against the same server, a plain authenticated REST insert of a small document
-(`POST /api/resource/ToDo`), the yardstick the figures are printed against. A new client's first message,
-which also makes their profile and opens a conversation, is timed apart.
+- a reply from the desk into a Telegram conversation until the stand-in Bot API has the `sendMessage`.
 """
 
 import argparse
@@ -33,7 +48,9 @@ import requests
 import socketio
 
 MESSAGES_PER_VISITOR = 50  # the chat lets one visitor send 60 a minute
-PARTNER_CLIENTS = 10
+LISTENING_VISITORS = 4  # the visitors whose sockets hear the desk's replies
+TARGETS = {"new": 1.5, "known": 1.1}  # the most a message may cost, in REST inserts
+YARDSTICK = "REST insert of a ToDo (the yardstick)"
 
 
 class Listener:
@@ -78,19 +95,14 @@ class Listener:
 
 
 class BotApi:
-	"""The Telegram Bot API stand-in's control surface (iqchannels.tests.telegram_standin)."""
+	"""The Telegram Bot API stand-in's control surface (iqchannels.tests.telegram_standin): the webhook
+	the channel registered with it, and what the bot was asked to send."""
 
 	def __init__(self, url: str):
 		self.url = url.rstrip("/")
 		self.seen = len(self.sent())
-
-	def push_text(self, user_id: int, text: str) -> None:
-		sender = {"id": user_id, "is_bot": False, "first_name": "Latency", "username": f"latency{user_id}"}
-		answer = requests.post(
-			f"{self.url}/control/push",
-			json={"builder": "text_update", "args": {"text": text, "sender": sender}},
-		)
-		answer.raise_for_status()
+		webhook = requests.get(f"{self.url}/control/webhook").json()["result"]
+		self.webhook_url, self.secret = webhook["url"], webhook.get("secret_token") or ""
 
 	def sent(self, since: int = 0) -> list[dict]:
 		return requests.get(f"{self.url}/control/sent", params={"since": since}).json()["result"]
@@ -106,6 +118,14 @@ class BotApi:
 		raise TimeoutError(f"the bot never sent {text!r}")
 
 
+def text_update(update_id: int, message_id: int, user_id: int, text: str) -> dict:
+	"""A private chat's text message, in the shape Telegram posts it."""
+	sender = {"id": user_id, "is_bot": False, "first_name": "Latency", "username": f"latency{user_id}"}
+	chat = {"id": user_id, "type": "private", "first_name": "Latency", "username": f"latency{user_id}"}
+	message = {"message_id": message_id, "from": sender, "chat": chat, "date": int(time.time()), "text": text}
+	return {"update_id": update_id, "message": message}
+
+
 def login(args, user: str, password: str) -> requests.Session:
 	session = requests.Session()
 	session.post(f"{args.site_url}/api/method/login", data={"usr": user, "pwd": password}).raise_for_status()
@@ -119,12 +139,26 @@ def post(session, url: str, **kwargs) -> dict:
 	return answer.json()
 
 
-def summary(name: str, seconds: list[float], yardstick: float | None) -> str:
+def timed_post(session, url: str, **kwargs) -> tuple[dict, float, float]:
+	"""(the answer, when the request was sent, its round trip in seconds)."""
+	began = time.perf_counter()
+	answer = post(session, url, **kwargs)
+	return answer, began, time.perf_counter() - began
+
+
+def median_ms(seconds: list[float]) -> float:
+	return statistics.median(seconds) * 1000
+
+
+def summary(name: str, seconds: list[float], yardstick: float | None, target: float | None = None) -> str:
 	ms = sorted(s * 1000 for s in seconds)
 	median = statistics.median(ms)
 	p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
 	ratio = f"{median / yardstick:5.2f}×" if yardstick else "   1×"
-	return f"{name:<44} median {median:7.1f} ms   p95 {p95:7.1f} ms   {ratio}"
+	verdict = ""
+	if target:
+		verdict = f"   target ≤ {target}×: {'met' if median / yardstick <= target else 'NOT MET'}"
+	return f"{name:<46} n {len(ms):4}   median {median:7.1f} ms   p95 {p95:7.1f} ms   {ratio}{verdict}"
 
 
 def main():
@@ -135,11 +169,14 @@ def main():
 	parser.add_argument("--site", default=os.environ.get("IQC_SITE"))
 	parser.add_argument("--site-url", default=os.environ.get("IQC_SITE_URL"))
 	parser.add_argument("--socketio-url", default=os.environ.get("IQC_SOCKETIO_URL"))
-	parser.add_argument("--messages", type=int, default=200)
+	parser.add_argument("--messages", type=int, default=200, help="known clients' messages per channel")
+	parser.add_argument("--new-clients", type=int, default=20, help="new clients per channel")
 	args = parser.parse_args()
 	data = json.load(open(args.fixture))
 	api = f"{args.site_url}/api/method/iqchannels.api."
 	run = uuid.uuid4().hex[:8]
+	# Every visitor stays within the chat's limit of messages a minute.
+	clients = max(1, args.new_clients, -(-args.messages // MESSAGES_PER_VISITOR))
 
 	operator = login(args, data["ann"], data["password"])
 	post(operator, api + "operator.set_status", data={"status": "Active"})
@@ -147,104 +184,144 @@ def main():
 	operator_ears.socket.emit("doc_subscribe", ("IQC Line", data["line"]), namespace=operator_ears.namespace)
 
 	visitors = []
-	for _ in range(max(1, -(-args.messages // MESSAGES_PER_VISITOR))):
+	for number in range(clients):
 		http = requests.Session()
 		started = post(http, api + "widget.start", json={"channel": data["website_chat"]})["message"]
-		ears = Listener(args, "sid=Guest")
-		ears.socket.emit("task_subscribe", started["room"], namespace=ears.namespace)
-		visitors.append({"http": http, "token": started["token"], "ears": ears, "conversation": None})
+		visitor = {"http": http, "token": started["token"], "ears": None, "conversation": None}
+		if number < LISTENING_VISITORS:
+			visitor["ears"] = Listener(args, "sid=Guest")
+			visitor["ears"].socket.emit(
+				"task_subscribe", started["room"], namespace=visitor["ears"].namespace
+			)
+		visitors.append(visitor)
 	time.sleep(1)  # the rooms are joined
 
-	def widget_send(i: int) -> float:
-		visitor = visitors[i % len(visitors)]
-		began = time.perf_counter()
-		sent = post(
-			visitor["http"],
-			api + "widget.send",
-			json={"channel": data["website_chat"], "token": visitor["token"], "text": f"Widget message {i}"},
-		)["message"]["message"]
-		visitor["conversation"] = sent["conversation"]
-		return operator_ears.wait_for(sent["name"]) - began
+	costs: dict[str, list[float]] = {YARDSTICK: []}
+	latencies: dict[str, list[float]] = {}
 
-	def partner_send(i: int) -> float:
-		body = json.dumps(
-			{
-				"channel": data["channel"],
-				"client": {"id": f"latency-{run}-{i % PARTNER_CLIENTS}", "full_name": "Latency Client"},
-				"message_id": str(uuid.uuid4()),
-				"text": f"Partner message {i}",
-			}
-		).encode()
-		signature = "sha256=" + hmac.new(data["secret"].encode(), body, hashlib.sha256).hexdigest()
-		began = time.perf_counter()
-		sent = post(
-			requests,
-			api + "inbound.message",
-			data=body,
-			headers={"Content-Type": "application/json", "X-IQChannels-Signature": signature},
-		)["message"]
-		return operator_ears.wait_for(sent["message"]) - began
+	def note(table: dict, name: str, seconds: float) -> None:
+		table.setdefault(name, []).append(seconds)
 
-	# A supervisor answers: she may write in any conversation, queued or assigned.
-	supervisor = login(args, data["supervisor"], data["password"])
-
-	def reply(i: int) -> float:
-		visitor = visitors[i % len(visitors)]
-		began = time.perf_counter()
-		sent = post(
-			supervisor,
-			api + "operator.reply",
-			data={"conversation": visitor["conversation"], "text": f"Reply {i}"},
-		)["message"]
-		return visitor["ears"].wait_for(sent["name"]) - began
-
-	bot = BotApi(data["telegram_api"]) if data.get("telegram_api") else None
-	telegram_chats: dict[int, int] = {}  # Telegram user -> conversation
-	telegram_texts = itertools.count()  # every update's text is its own: arrivals are matched by it
-
-	def telegram_send(i: int) -> float:
-		user_id = 7_000_000 + (int(run, 16) % 1000) * 100 + i % PARTNER_CLIENTS
-		text = f"Telegram message {run} {next(telegram_texts)}"
-		began = time.perf_counter()
-		bot.push_text(user_id, text)
-		arrived, conversation = operator_ears.wait_for_text(text)
-		telegram_chats[user_id] = conversation
-		return arrived - began
-
-	def telegram_reply(i: int) -> float:
-		conversation = list(telegram_chats.values())[i % len(telegram_chats)]
-		text = f"Telegram reply {run} {i}"
-		began = time.time()
-		post(supervisor, api + "operator.reply", data={"conversation": conversation, "text": text})
-		return bot.wait_for_sent(text) - began
-
-	def rest_insert(i: int) -> float:
-		began = time.perf_counter()
-		post(
+	def rest_insert(i: int) -> None:
+		_answer, _began, seconds = timed_post(
 			operator,
 			f"{args.site_url}/api/resource/ToDo",
 			# Frappe lets a user make a ToDo that is theirs.
 			json={"description": f"Latency yardstick {i}", "allocated_to": data["ann"]},
 		)
-		return time.perf_counter() - began
+		costs[YARDSTICK].append(seconds)
 
-	runs = {"REST insert of a ToDo (the yardstick)": [rest_insert(i) for i in range(args.messages)]}
-	# A new client's first message also makes their profile and opens a conversation: timed apart.
-	runs["widget, a new visitor's first message"] = [widget_send(i) for i in range(len(visitors))]
-	runs["API, a new client's first message"] = [partner_send(i) for i in range(PARTNER_CLIENTS)]
-	runs["widget send → operator's socket"] = [widget_send(i) for i in range(args.messages)]
-	runs["API message → operator's socket"] = [partner_send(i) for i in range(args.messages)]
-	runs["desk reply → visitor's socket"] = [reply(i) for i in range(args.messages)]
-	if bot:
-		runs["Telegram, a new user's first message"] = [telegram_send(i) for i in range(PARTNER_CLIENTS)]
-		runs["Telegram update → operator's socket"] = [telegram_send(i) for i in range(args.messages)]
-		runs["desk reply → the bot API (Telegram)"] = [telegram_reply(i) for i in range(args.messages)]
+	def widget_send(i: int, kind: str) -> None:
+		visitor = visitors[i % len(visitors)]
+		answer, began, seconds = timed_post(
+			visitor["http"],
+			api + "widget.send",
+			json={"channel": data["website_chat"], "token": visitor["token"], "text": f"Widget message {i}"},
+		)
+		sent = answer["message"]["message"]
+		visitor["conversation"] = sent["conversation"]
+		note(costs, f"web chat, {kind}", seconds)
+		note(latencies, "widget send → operator's socket", operator_ears.wait_for(sent["name"]) - began)
 
-	yardstick = statistics.median(runs["REST insert of a ToDo (the yardstick)"]) * 1000
-	print(f"message latency over {args.messages} messages each (first messages apart), on {args.site_url}")
-	for name, seconds in runs.items():
-		print(summary(name, seconds, None if name.startswith("REST") else yardstick))
-	for listener in [operator_ears] + [v["ears"] for v in visitors]:
+	def partner_send(i: int, kind: str) -> None:
+		body = json.dumps(
+			{
+				"channel": data["channel"],
+				"client": {"id": f"latency-{run}-{i % clients}", "full_name": "Latency Client"},
+				"message_id": str(uuid.uuid4()),
+				"text": f"Partner message {i}",
+			}
+		).encode()
+		signature = "sha256=" + hmac.new(data["secret"].encode(), body, hashlib.sha256).hexdigest()
+		answer, began, seconds = timed_post(
+			requests,
+			api + "inbound.message",
+			data=body,
+			headers={"Content-Type": "application/json", "X-IQChannels-Signature": signature},
+		)
+		note(costs, f"partner API, {kind}", seconds)
+		note(
+			latencies,
+			"API message → operator's socket",
+			operator_ears.wait_for(answer["message"]["message"]) - began,
+		)
+
+	bot = BotApi(data["telegram_api"]) if data.get("telegram_api") else None
+	telegram_chats: dict[int, int] = {}  # Telegram user -> conversation
+	update_ids = itertools.count(int(time.time() * 1000) % 2_000_000_000)
+	telegram_texts = itertools.count()  # every update's text is its own: arrivals are matched by it
+
+	def telegram_send(i: int, kind: str) -> None:
+		user_id = 7_000_000 + (int(run, 16) % 1000) * 1000 + i % clients
+		number = next(telegram_texts)
+		text = f"Telegram message {run} {number}"
+		update = text_update(next(update_ids), number + 1, user_id, text)
+		_answer, began, seconds = timed_post(
+			requests,
+			bot.webhook_url,
+			data=json.dumps(update).encode(),
+			headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": bot.secret},
+		)
+		arrived, conversation = operator_ears.wait_for_text(text)
+		telegram_chats[user_id] = conversation
+		note(costs, f"Telegram, {kind}", seconds)
+		note(latencies, "Telegram update → operator's socket", arrived - began)
+
+	# A supervisor answers: she may write in any conversation, queued or assigned.
+	supervisor = login(args, data["supervisor"], data["password"])
+
+	def reply(i: int) -> None:
+		visitor = visitors[i % LISTENING_VISITORS % len(visitors)]
+		sent, began, _seconds = timed_post(
+			supervisor,
+			api + "operator.reply",
+			data={"conversation": visitor["conversation"], "text": f"Reply {i}"},
+		)
+		note(
+			latencies,
+			"desk reply → visitor's socket",
+			visitor["ears"].wait_for(sent["message"]["name"]) - began,
+		)
+
+	def telegram_reply(i: int) -> None:
+		conversation = list(telegram_chats.values())[i % len(telegram_chats)]
+		text = f"Telegram reply {run} {i}"
+		began = time.time()
+		post(supervisor, api + "operator.reply", data={"conversation": conversation, "text": text})
+		note(latencies, "desk reply → the bot API (Telegram)", bot.wait_for_sent(text) - began)
+
+	senders = [widget_send, partner_send] + ([telegram_send] if bot else [])
+	# Rounds of one request each, the yardstick's among them: a new client of each channel first, then
+	# the known clients' messages.
+	for i in range(clients):
+		rest_insert(i)
+		for send in senders:
+			send(i, "a new client's first message")
+	for i in range(clients, clients + args.messages):
+		rest_insert(i)
+		for send in senders:
+			send(i, "a known client's message")
+	for i in range(args.messages):
+		reply(i)
+		if bot:
+			telegram_reply(i)
+
+	yardstick = median_ms(costs[YARDSTICK])
+	print(
+		f"message cost and latency over {args.messages} known clients' messages and {clients} new clients' "
+		f"first messages per channel, on {args.site_url}"
+	)
+	print("cost: a request's round trip as its client sees it, against the REST insert's median")
+	print(summary(YARDSTICK, costs[YARDSTICK], None))
+	for channel in ("web chat", "partner API", "Telegram"):
+		for kind, target in (("a new client's first message", "new"), ("a known client's message", "known")):
+			if f"{channel}, {kind}" in costs:
+				name = f"{channel}, {kind}"
+				print(summary(name, costs[name], yardstick, TARGETS[target]))
+	print("latency: until the other side has the message")
+	for name, seconds in latencies.items():
+		print(summary(name, seconds, yardstick))
+	for listener in [operator_ears] + [v["ears"] for v in visitors if v["ears"]]:
 		listener.socket.disconnect()
 	post(operator, api + "operator.set_status", data={"status": "Offline"})
 
