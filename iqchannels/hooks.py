@@ -11,8 +11,9 @@ app_include_js = "iqchannels_desk.bundle.js"
 after_install = "iqchannels.install.after_install"
 after_migrate = "iqchannels.install.after_migrate"
 
-# The app's endpoints refuse a missing or mistyped argument with HTTP 400 and a message for a person.
-before_request = ["iqchannels.api.arguments.check_arguments"]
+# A caller over an endpoint's rate limit is refused with 429 first, before anything else is done; then the
+# app's endpoints refuse a missing or mistyped argument with HTTP 400 and a message for a person.
+before_request = ["iqchannels.api.limits.refuse_floods", "iqchannels.api.arguments.check_arguments"]
 
 has_permission = {
 	"IQC Conversation": "iqchannels.records.permissions.conversation_has_permission",

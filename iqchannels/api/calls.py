@@ -15,6 +15,7 @@ from iqchannels.flows.calls import call_client
 from iqchannels.records import roles
 from iqchannels.records.calls import can_see_call
 from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.rate_limit import rate_limit
 
 MAX_DISPOSITION = 2000
 CALL_FIELDS = [
@@ -64,6 +65,7 @@ def recording_link(call: str | int) -> dict:
 
 
 @frappe.whitelist(allow_guest=True)
+@rate_limit(limit=600, seconds=60)
 @http_errors
 def play(call: str | int, expires: int | str, token: str) -> None:
 	"""The recording through a signed link that has not expired."""

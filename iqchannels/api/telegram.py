@@ -17,12 +17,15 @@ from frappe import _
 from iqchannels.channels.telegram import CHANNEL_TYPE
 from iqchannels.flows.telegram import log_unreadable, take_update
 from iqchannels.records.exceptions import fail
+from iqchannels.records.rate_limit import rate_limit
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+# Telegram posts a bot's updates from a few addresses: a busy bot, 100 updates a second.
+@rate_limit(limit=6000, seconds=60)
 def webhook() -> dict:
 	channel = verified_channel(frappe.request.args.get("channel"))
 	body = frappe.request.get_data(cache=True) or b""
