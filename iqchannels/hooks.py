@@ -13,7 +13,12 @@ after_migrate = "iqchannels.install.after_migrate"
 
 # A caller over an endpoint's rate limit is refused with 429 first, before anything else is done; then the
 # app's endpoints refuse a missing or mistyped argument with HTTP 400 and a message for a person.
-before_request = ["iqchannels.api.limits.refuse_floods", "iqchannels.api.arguments.check_arguments"]
+# A request that meets a database or Redis restarting is answered 503 with Retry-After (records/outages.py).
+before_request = [
+	"iqchannels.records.outages.install",
+	"iqchannels.api.limits.refuse_floods",
+	"iqchannels.api.arguments.check_arguments",
+]
 
 has_permission = {
 	"IQC Conversation": "iqchannels.records.permissions.conversation_has_permission",

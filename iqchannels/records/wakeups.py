@@ -24,6 +24,7 @@ this layer starts it.
 """
 
 import frappe
+import redis
 from frappe.utils.background_jobs import create_job_id, get_queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -34,6 +35,7 @@ QUEUE = "short"
 # and starting it) or stuck behind a long queue: the mark lapses and the next trigger enqueues another.
 MARK_SECONDS = 10
 MARK_PREFIX = "iqchannels:distribution-waiting:"
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 def request(line: str) -> None:
@@ -67,14 +69,24 @@ def wake(line: str) -> bool:
 	The mark holds the waiting job's id, so that a run can withdraw it (`claim`)."""
 	mark = mark_key(line)
 	job_id = f"iqchannels-distribution-{frappe.generate_hash(length=12)}"
-	if not frappe.cache.set(mark, job_id, nx=True, ex=MARK_SECONDS):
-		return False
 	try:
+		if not frappe.cache.set(mark, job_id, nx=True, ex=MARK_SECONDS):
+			return False
 		frappe.enqueue(RUN, queue=QUEUE, line=line, job_id=job_id)
+	except REDIS_DOWN:
+		return unheard(line)
 	except Exception:
 		frappe.cache.delete(mark)
 		raise
 	return True
+
+
+def unheard(line: str) -> bool:
+	"""Redis is gone for a moment (a restart): what asked is committed, so its caller is not failed.
+	The line waits for its next trigger or the sweep, which finds every line with a queue; a mark set
+	before Redis went away lapses within MARK_SECONDS, and a restarted Redis has none."""
+	frappe.logger("iqchannels").warning(f"Redis unreachable: the distribution of {line} waits for the sweep")
+	return False
 
 
 def started(line: str) -> None:
