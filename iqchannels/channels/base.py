@@ -12,6 +12,7 @@ and the conversation lifecycle never name a channel type.
 from dataclasses import dataclass, field
 
 import frappe
+import redis
 from frappe.utils import cint
 
 ATTEMPT_JOB = "iqchannels.channels.registry.attempt"
@@ -109,14 +110,19 @@ def schedule(message: str | int, at_once: bool = False) -> None:
 	if at_once:
 		frappe.db.after_commit.add(lambda: attempt_after_commit(cint(message)))
 		return
-	frappe.enqueue(
-		ATTEMPT_JOB,
-		queue="short",
-		message=cint(message),
-		job_id=f"iqc-deliver-{message}",
-		deduplicate=True,
-		enqueue_after_commit=True,
-	)
+	frappe.db.after_commit.add(lambda: enqueue_attempt(cint(message)))
+
+
+def enqueue_attempt(message: int) -> None:
+	"""The message is stored: a Redis that is gone for a moment (a restart) does not fail the request
+	that stored it. Its attempt is then made by `registry.retry_due`, which also finds the Pending
+	messages whose job was lost with Redis or with the worker that had it."""
+	try:
+		frappe.enqueue(
+			ATTEMPT_JOB, queue="short", message=message, job_id=f"iqc-deliver-{message}", deduplicate=True
+		)
+	except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+		frappe.logger("iqchannels").warning(f"Redis unreachable: message {message} waits for retry_due")
 
 
 def attempt_after_commit(message: int) -> None:

@@ -73,13 +73,20 @@ def after_failure(error: DeliveryError, attempts: int) -> dict:
 	return {"delivery_error": error.reason, "next_attempt_at": now_datetime() + wait}
 
 
+# A first attempt not made this long after its message was stored lost its job (Redis restarted, or its
+# worker was killed) or could not enqueue it: retry_due makes it. A job still waiting keeps its place.
+LOST_AFTER = timedelta(seconds=30)
+
+
 def retry_due() -> list[int]:
-	"""Scheduler job: deliveries whose pause is over go out again."""
-	due = frappe.get_all(
-		"IQC Message",
-		filters={"delivery_status": "Pending", "next_attempt_at": ["<=", now_datetime()]},
-		pluck="name",
-		limit=500,
+	"""Scheduler job: deliveries whose pause is over go out again, and first attempts whose job was
+	lost go out at last."""
+	now = now_datetime()
+	due = frappe.db.sql_list(
+		"""select name from `tabIQC Message` where delivery_status='Pending'
+		and (next_attempt_at <= %(now)s or (next_attempt_at is null and creation <= %(lost)s))
+		order by name limit 500""",
+		{"now": now, "lost": now - LOST_AFTER},
 	)
 	for name in due:
 		schedule(name)

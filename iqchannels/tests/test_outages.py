@@ -1,0 +1,135 @@
+"""A database connection lost in the middle of a partner's request, and deliveries whose job was lost.
+
+The request runs through Frappe's WSGI application on a connection of its own. The test holds the
+client's row, so that the request waits on it, and kills the request's connection as a MariaDB restart
+does: the partner must get 503 with Retry-After and a sentence, no stack trace, nothing stored, and its
+retry must be stored once.
+"""
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+import frappe
+from frappe.tests.test_api import make_request
+from frappe.utils import get_test_client, now_datetime
+
+from iqchannels.channels.registry import retry_due
+from iqchannels.records.signing import sign
+from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, unique
+
+ENDPOINT = "/api/method/iqchannels.api.inbound.message"
+
+
+class TestLostDatabaseConnection(IQCTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.line = make_line()
+		cls.channel = make_channel(cls.line)
+		cls.secret = cls.channel.get_password("secret")
+		frappe.db.commit()  # the requests run on their own connections and must see the channel
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		for doctype in ("IQC Message", "IQC Conversation"):
+			frappe.db.delete(doctype, {"channel": cls.channel.name})
+		clients = frappe.get_all("IQC Client Identity", filters={"channel": cls.channel.name}, pluck="parent")
+		for client in clients:
+			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
+		frappe.delete_doc("IQC Channel", cls.channel.name, force=True, ignore_permissions=True)
+		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def post(self, client: str, message_id: str):
+		body = json.dumps(
+			{
+				"channel": self.channel.name,
+				"client": {"id": client, "full_name": "Patient Partner"},
+				"text": "Are you there?",
+				"message_id": message_id,
+			}
+		).encode()
+		headers = {"Content-Type": "application/json", "X-IQChannels-Signature": sign(self.secret, body)}
+		return make_request(
+			target=get_test_client().post, args=(ENDPOINT,), kwargs={"data": body, "headers": headers}
+		)
+
+	def stored(self, message_id: str) -> int:
+		frappe.db.rollback()
+		return frappe.db.count(
+			"IQC Message", {"channel": self.channel.name, "author_type": "Client", "external_id": message_id}
+		)
+
+	def test_a_request_whose_connection_is_lost_is_answered_503_and_its_retry_is_stored_once(self):
+		client = unique("crm")
+		first = self.post(client, unique("m"))
+		self.assertEqual(first.status_code, 201, first.text)
+		profile = first.json["message"]["client"]
+
+		message_id = unique("m")
+		frappe.db.sql("select name from `tabIQC Client` where name=%s for update", str(profile))
+		answers = []
+		request = threading.Thread(target=lambda: answers.append(self.post(client, message_id)))
+		request.start()
+		waiting = self.wait_for_waiting_request()
+		self.assertIsNotNone(waiting, "the request reached the client's row")
+		frappe.db.sql(f"kill connection {int(waiting)}")
+		frappe.db.rollback()
+		request.join(60)
+
+		[answer] = answers
+		self.assertEqual(answer.status_code, 503, answer.text)
+		self.assertEqual(answer.headers.get("Retry-After"), "5")
+		messages = [json.loads(m)["message"] for m in json.loads(answer.json["_server_messages"])]
+		self.assertEqual(messages, ["The service is restarting: please send the request again in 5 seconds."])
+		self.assertNotIn("Traceback", answer.text)
+		self.assertNotIn("exc", {k for k in answer.json if k != "exc_type"})
+		self.assertEqual(self.stored(message_id), 0)
+
+		retried = self.post(client, message_id)
+		self.assertEqual(retried.status_code, 201, retried.text)
+		self.assertEqual(self.stored(message_id), 1)
+		again = self.post(client, message_id)
+		self.assertEqual(again.status_code, 200, again.text)
+		self.assertEqual(self.stored(message_id), 1)
+
+	def wait_for_waiting_request(self):
+		"""The id of the connection whose query waits for the row this test holds."""
+		mine = frappe.db.sql("select connection_id()")[0][0]
+		deadline = time.monotonic() + 10
+		while time.monotonic() < deadline:
+			rows = frappe.db.sql(
+				"""select id from information_schema.processlist where id != %s
+				and info like 'select%%from `tabIQC Client` where name=%%for update'""",
+				mine,
+			)
+			if rows:
+				return rows[0][0]
+			time.sleep(0.05)
+		return None
+
+
+class TestLostDeliveryJobs(IQCTestCase):
+	def test_a_first_attempt_whose_job_was_lost_is_made_by_retry_due(self):
+		from iqchannels.tests.factories import client_writes
+
+		line = make_line()
+		channel = make_channel(line, "API", webhook_url="http://127.0.0.1:9/hook")
+		conversation = client_writes(channel, unique("crm")).conversation
+		doc = frappe.get_doc("IQC Conversation", conversation)
+		from iqchannels.flows.lifecycle import say
+
+		lost = say(doc, "Bot", "Hello! An operator will answer shortly.")
+		fresh = say(doc, "Bot", "Still here.")
+		self.assertEqual((lost.delivery_status, fresh.delivery_status), ("Pending", "Pending"))
+		# Stored a minute ago and never attempted: its job went with Redis or with its worker.
+		frappe.db.set_value(
+			"IQC Message", lost.name, "creation", now_datetime() - timedelta(minutes=1), update_modified=False
+		)
+		due = retry_due()
+		self.assertIn(lost.name, due)
+		self.assertNotIn(fresh.name, due, "a job just enqueued keeps its place")
