@@ -255,7 +255,8 @@ def test_clients_and_operators_through_both_hosts_keep_the_floor_sound(hosts):
 				else:
 					failures.append(("message", [r.status_code for r in answers], answers[0].text[:200]))
 
-	actions = {"status": 0, "took": 0, "closed": 0, "refused": 0}
+	actions = {"status": 0, "took": 0, "closed": 0}
+	refusals = {}
 
 	def operators(seed: int):
 		rng = random.Random(seed)
@@ -279,13 +280,17 @@ def test_clients_and_operators_through_both_hosts_keep_the_floor_sound(hosts):
 				if mine.status_code != 200 or not mine.json()["message"]:
 					continue
 				target = mine.json()["message"][0]["name"]
-				answer = operator_call(session, rng.choice((a, b)).url, "close", conversation=target)
+				answer = operator_call(
+					session, rng.choice((a, b)).url, "close", conversation=target, result="Resolved"
+				)
 				kind = "closed"
 			with lock:
 				if answer.status_code >= 500 or answer.status_code < 200:
 					failures.append((kind, answer.status_code, answer.text[:300]))
 				elif answer.status_code >= 300:
-					actions["refused"] += 1  # someone was quicker, or a slot is busy: said in a 4xx
+					# Someone was quicker, or the slots are busy: said in a 4xx.
+					refusal = f"{kind} {answer.status_code}"
+					refusals[refusal] = refusals.get(refusal, 0) + 1
 				else:
 					actions[kind] += 1
 
@@ -311,7 +316,7 @@ def test_clients_and_operators_through_both_hosts_keep_the_floor_sound(hosts):
 	print(
 		f"\ntwo hosts: {len(accepted)} messages accepted, {len(rows)} conversations, "
 		f"{sum(r.status == 'Open' for r in rows)} open, {sum(r.status == 'Closed' for r in rows)} closed, "
-		f"{sum(r.status == 'Queued' for r in rows)} queued; operators: {actions}; "
+		f"{sum(r.status == 'Queued' for r in rows)} queued; operators: {actions}, refused {refusals}; "
 		f"distribution runs on A {a.jobs_run(RUN)}, on B {b.jobs_run(RUN)}"
 	)
 

@@ -200,11 +200,13 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 		fail("invalid", "Unknown category {0}.", category)
 	held_slot = conversation.status == "Open"
 	now = now_datetime()
+	# Closed only as the caller saw it: a request that lands just after the conversation went back to
+	# the queue or to someone else (an operator's status change, a transfer, on any host) closes nothing.
 	frappe.db.sql(
 		"""update `tabIQC Conversation`
 		set status='Closed', result=%(result)s, category=coalesce(%(category)s, category), closed_at=%(now)s,
 			closed_by=%(by)s, spam=%(spam)s, modified=%(now)s
-		where name=%(name)s and status!='Closed'""",
+		where name=%(name)s and status=%(seen)s and operator <=> %(operator)s""",
 		{
 			"result": result,
 			"category": category,
@@ -212,10 +214,21 @@ def close(conversation, result: str, category: str | None = None, by: str | None
 			"by": by,
 			"spam": int(spam),
 			"name": conversation.name,
+			"seen": conversation.status,
+			"operator": conversation.operator,
 		},
 	)
 	if not frappe.db._cursor.rowcount:
-		fail("conflict", "The conversation is already closed.")
+		# A locking read: the latest committed status, not this transaction's snapshot.
+		latest = frappe.db.sql(
+			"select status from `tabIQC Conversation` where name=%s for update", conversation.name
+		)
+		if latest and latest[0][0] == "Closed":
+			fail("conflict", "The conversation is already closed.")
+		fail(
+			"conflict",
+			"The conversation went back to the queue or to someone else meanwhile: it was not closed.",
+		)
 	conversation.reload()
 	who = full_name(by) if by else _("The system")
 	add_system_message(conversation, _("{0} closed the conversation: {1}").format(who, _(result)))
