@@ -13,6 +13,7 @@ from frappe.utils import cint
 from iqchannels.channels.base import Inbound
 from iqchannels.flows import lifecycle
 from iqchannels.flows.receiving import receive
+from iqchannels.records.channels import cached_channel
 from iqchannels.records.clients import identity_owner, mark_seen
 from iqchannels.records.exceptions import BadSignature, fail, http_errors
 from iqchannels.records.messages import (
@@ -200,14 +201,14 @@ def parse(body: bytes) -> dict:
 def api_channel(name):
 	if not name or not isinstance(name, str):
 		fail("invalid", "The request names no channel.")
-	channel = frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
+	channel = cached_channel(name)
 	if not channel:
 		fail("not_found", "Unknown channel {0}.", name)
 	if channel.channel_type != "API":
 		fail("invalid", "Channel {0} does not take messages through this API.", name)
 	if not channel.enabled:
 		fail("forbidden", "Channel {0} is disabled.", name)
-	return frappe.get_cached_doc("IQC Channel", name)
+	return channel
 
 
 def identifier(value, field: str, required: bool = True) -> str | None:

@@ -24,6 +24,7 @@ from frappe.utils.caching import request_cache
 
 from iqchannels.channels.base import ChannelAdapter
 from iqchannels.records import signing
+from iqchannels.records.channels import cached_channel
 from iqchannels.records.exceptions import BadSignature, fail
 from iqchannels.records.messages import client_view
 
@@ -41,12 +42,12 @@ def widget_channel(name):
 	speak_visitors_language()
 	if not name or not isinstance(name, str):
 		fail("invalid", "The request names no channel.")
-	channel = frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
+	channel = cached_channel(name)
 	if not channel or channel.channel_type != "Web widget":
 		fail("not_found", "Unknown chat {0}.", name)
 	if not channel.enabled:
 		fail("forbidden", "This chat is switched off.")
-	return frappe.get_cached_doc("IQC Channel", name)
+	return channel
 
 
 def speak_visitors_language() -> None:

@@ -127,8 +127,19 @@ def assign(
 	return True
 
 
-# What writing messages into a conversation and telling people about it needs of it.
-CORE_FIELDS = ["name", "client", "channel", "line", "status", "operator", "unread_count", "first_response_at"]
+# What writing messages into a conversation, delivering them (a group chat's to each of its clients) and
+# telling people about it needs of it.
+CORE_FIELDS = [
+	"name",
+	"client",
+	"channel",
+	"line",
+	"status",
+	"operator",
+	"unread_count",
+	"first_response_at",
+	"kind",
+]
 
 
 def core_of(name) -> frappe._dict:

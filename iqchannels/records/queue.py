@@ -9,7 +9,7 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from iqchannels.engine.routing import OperatorState, QueuedConversation
-from iqchannels.engine.waiting import estimated_wait, queue_position
+from iqchannels.engine.waiting import estimated_wait
 from iqchannels.records import settings
 from iqchannels.records.callbacks import CALLBACK, on_call_besides_callbacks
 from iqchannels.records.operators import line_members
@@ -105,17 +105,40 @@ def position_and_wait(conversation) -> dict | None:
 	"""None unless the conversation is queued."""
 	if conversation.status != "Queued":
 		return None
-	now = now_datetime()
-	# Callback requests not yet due are nobody's turn: they are not counted ahead of anyone.
-	queue = [
-		c for c in queued_conversations(conversation.line) if c.is_due(now) or c.name == conversation.name
-	]
-	position = queue_position(queue, conversation.name)
+	position = queue_position_of(conversation.name, conversation.line, now_datetime())
 	if position is None:
 		return None
 	free, parallel = capacity(conversation.line)
 	wait = estimated_wait(position, free, parallel, recent_handling_times(conversation.line))
 	return {"position": position, "estimated_wait_seconds": int(wait.total_seconds())}
+
+
+def queue_position_of(name, line: str, now) -> int | None:
+	"""The conversation's place in its line's queue (1: next to be served) in the engine's order
+	(engine.routing.queue_order: higher priority first, then the longest waiting, then the lowest
+	number), counted by the database, so that telling a client their place reads one row however long
+	the queue. Callback requests not yet due are nobody's turn: they are not counted ahead of anyone.
+	None when the conversation does not wait in the line."""
+	rows = frappe.db.sql(
+		f"""select count(other.name) from `tabIQC Conversation` me
+		left join `tabIQC Conversation` other on other.line = me.line and other.status = 'Queued'
+			and other.name != me.name
+			and (coalesce(other.kind, '') != %(callback)s or other.callback_due_at is null
+				or other.callback_due_at <= %(now)s)
+			and (other.priority > me.priority or (other.priority = me.priority
+				and ({waiting_since_sql("other")} < {waiting_since_sql("me")}
+					or ({waiting_since_sql("other")} = {waiting_since_sql("me")} and other.name < me.name))))
+		where me.name = %(name)s and me.line = %(line)s and me.status = 'Queued'
+		group by me.name""",
+		{"name": name, "line": line, "callback": CALLBACK, "now": now},
+	)
+	return rows[0][0] + 1 if rows else None
+
+
+def waiting_since_sql(table: str) -> str:
+	"""`waiting_since` of a row of `table`, in SQL."""
+	return f"""(case when {table}.kind = %(callback)s and {table}.callback_due_at > {table}.queued_at
+		then {table}.callback_due_at else {table}.queued_at end)"""
 
 
 def capacity(line: str) -> tuple[int, int]:
