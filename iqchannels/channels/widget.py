@@ -133,10 +133,11 @@ def publish_to_visitor(conversation, event: str, payload: dict) -> None:
 	if payload.get("message"):
 		# The visitor reaches a message's file through a signed link, never the private file's path.
 		payload["message"] = with_file_link(channel, payload["message"])
-	for visitor_id in frappe.get_all(
-		"IQC Client Identity",
-		filters={"parent": str(conversation.client), "parenttype": "IQC Client", "channel": channel.name},
-		pluck="external_id",
+	# Plain SQL: read for every message to a visitor, where the query builder costs more than the read.
+	for visitor_id in frappe.db.sql_list(
+		"""select external_id from `tabIQC Client Identity`
+		where parent=%s and parenttype='IQC Client' and channel=%s""",
+		(str(conversation.client), channel.name),
 	):
 		# Frappe's socket.io names a task's room "task_progress:<id>"; visitors join theirs by the id.
 		frappe.publish_realtime(

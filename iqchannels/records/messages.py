@@ -98,12 +98,11 @@ def add_message(
 		changes["last_message_preview"] = text[:PREVIEW_LENGTH]
 	if author_type == "Client":
 		changes["last_client_message_at"] = now
-		frappe.db.set_value(
-			"IQC Client",
-			str(columns.get("client") or conversation.client),
-			"last_seen_at",
-			now,
-			update_modified=False,
+		# Plain SQL here and below: written for every message, and neither record is kept in Frappe's
+		# document cache, which `set_value` would clear in Redis each time.
+		frappe.db.sql(
+			"update `tabIQC Client` set last_seen_at=%s where name=%s",
+			(now, str(columns.get("client") or conversation.client)),
 		)
 		changes["unread_count"] = (conversation.unread_count or 0) + 1
 	elif author_type == "Operator" and not internal:
@@ -113,7 +112,11 @@ def add_message(
 	# A system remark (opened, assigned, transferred) is not activity in the conversation: its times
 	# and its place in the operators' lists stay as they were.
 	if author_type != "System":
-		frappe.db.set_value("IQC Conversation", conversation.name, changes, update_modified=False)
+		frappe.db.sql(
+			f"update `tabIQC Conversation` set {', '.join(f'`{field}`=%({field})s' for field in changes)}"
+			" where name=%(conversation)s",
+			{**changes, "conversation": conversation.name},
+		)
 		conversation.update(changes)
 	if publish:
 		realtime.publish_conversation(
