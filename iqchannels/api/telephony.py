@@ -25,6 +25,9 @@ MANGO_EVENTS = {
 	"events/summary": phone.parse_mango_summary,
 	"events/recording": phone.parse_mango_recording,
 }
+# A busy PBX posts several calls' events at once; their locks (a new client, a line's queue) can cross,
+# and MariaDB then gives one transaction up. The event is applied again on a fresh transaction.
+DEADLOCK_ATTEMPTS = 3
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -74,7 +77,14 @@ def apply(channel, parser, payload: dict) -> str | None:
 	except phone.BadEvent as e:
 		fail("invalid", e.message, *e.args_)
 	pbx_call_id, call_event, command = (*parsed, None)[:3]
-	name = ingest(channel, pbx_call_id, call_event, command_id=command)
+	for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+		try:
+			name = ingest(channel, pbx_call_id, call_event, command_id=command)
+			break
+		except frappe.QueryDeadlockError:
+			if attempt == DEADLOCK_ATTEMPTS:
+				raise
+			frappe.db.rollback()
 	frappe.local.response.http_status_code = 200
 	return name
 
