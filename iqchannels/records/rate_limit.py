@@ -1,47 +1,76 @@
-"""Rate limits of the public endpoints, counted in Redis with the counter and its expiry set together (layer: records and infrastructure).
+"""Rate limits of the public endpoints, kept in Redis by one atomic script a call (layer: records and infrastructure).
 
 An endpoint declares its limits with `rate_limit`; they are counted as the request arrives (`enforce`,
 called from the app's `before_request` hook), so that a caller over a limit is refused with HTTP 429
 before the request reads a table or opens a transaction. A call that reaches the endpoint some other
 way (Frappe's older `cmd` form) is counted by the decorator itself, once.
 
+A limit of N calls a minute lets a caller make a small burst at once (its allowance: a tenth of N, but
+at least MIN_BURST calls and never more than N) and then one call every 60/N seconds: N a minute in the
+long run, spread over the minute. A caller that floods has a call accepted at that pace, not a whole
+minute's calls in the first seconds of a fixed window, so the calls a flood gets in do not pile up at
+once and slow everyone else down. (The generic cell rate algorithm: each limit's key holds the time at
+which the caller's calls so far would have been spent at the limit's pace; a call is refused while that
+time is more than the allowance ahead of now. A refused call is not counted against anything.)
+
 The address a limit counts is the peer the web server saw. Only when that peer is the site's own
 reverse proxy (loopback by default: bench's nginx; more in the site config's
 `iqchannels_trusted_proxies`) does the address come from X-Forwarded-For, the entry the proxy added
 last: any other caller could write whatever it likes there, and Frappe's own `request_ip` takes it.
 
-Frappe's `rate_limit` reads a counter, sets its expiry and increments it in separate steps: a counter
-that expires between them is made again by the increment, without an expiry, and locks its caller
-out for good. Here one Lua script increments and, when the counter has no expiry, gives it one, in
-one atomic step; a counter left without an expiry by any earlier code gets one on its next call.
+Every limit of a call is checked and counted in one Lua script with Redis's own clock, so two workers
+cannot both take the last call of an allowance; every key is written with an expiry (when its time is
+past, the caller has its whole allowance again), so none outlives its use. Frappe's own `rate_limit`
+sets a counter and its expiry in separate steps and can lock a caller out for good.
 
 `iqchannels_rate_limit_scale` in the site config multiplies every limit (2 doubles them).
 """
 
+import math
 from functools import wraps
 
 import frappe
 from frappe import _
 
-# KEYS: the counters; ARGV: their windows in seconds. Returns the count of each in its current window.
-COUNT = """
-local counts = {}
+# KEYS: the limits' keys; ARGV: for each, the microseconds between calls at its pace and how far ahead
+# of now (its allowance less one call) its time may run. Returns 0 when the call is admitted and counted
+# against every limit, or the number of the first limit it is over, counting nothing.
+ADMIT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local times = {}
 for i, key in ipairs(KEYS) do
-	counts[i] = redis.call('INCR', key)
-	if redis.call('TTL', key) < 0 then
-		redis.call('EXPIRE', key, ARGV[i])
+	local pace, ahead = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+	local due = math.max(tonumber(redis.call('GET', key)) or 0, now)
+	if due - now > ahead then
+		return i
 	end
+	times[i] = due + pace
 end
-return counts
+for i, key in ipairs(KEYS) do
+	redis.call('SET', key, string.format('%d', times[i]), 'PX', math.ceil((times[i] - now) / 1000))
+end
+return 0
+"""
+# KEYS: one limit's key; ARGV: microseconds. Its time is set that far ahead of now.
+HOLD = """
+local clock = redis.call('TIME')
+local ahead = tonumber(ARGV[1])
+local due = tonumber(clock[1]) * 1000000 + tonumber(clock[2]) + ahead
+redis.call('SET', KEYS[1], string.format('%d', due), 'PX', math.ceil(ahead / 1000))
+return 0
 """
 LIMITS = "iqc_rate_limits"
 COUNTED = "iqc_rate_counted"  # set on the request once its calls are counted
 LOOPBACK = ("127.0.0.1", "::1")
+MIN_BURST = 5  # a visitor typing quickly sends a few messages in a row
+BURST_SHARE = 10  # the allowance is a tenth of the limit
 
 
 def rate_limit(limit: int, seconds: int, key: str | None = None):
 	"""At most `limit` calls within `seconds` from one address, or from one address and one value of
-	the request's field `key` (a visitor's token, say). Over the limit the caller gets HTTP 429."""
+	the request's field `key` (a visitor's token, say), in the long run; a few at once (`burst`). Over
+	the limit the caller gets HTTP 429."""
 
 	def decorator(fn):
 		@wraps(fn)
@@ -73,14 +102,28 @@ def enforce(fn) -> None:
 	for _limit, _seconds, key in limits:
 		identity = address + (":" + str(frappe.form_dict.get(key) or "") if key else "")
 		names.append(f"{endpoint}:{identity}")
-	counts = count_all(names, [seconds for _limit, seconds, _key in limits])
 	scale = frappe.conf.get("iqchannels_rate_limit_scale") or 1
-	if any(n > max(1, int(limit * scale)) for n, (limit, _s, _k) in zip(counts, limits, strict=True)):
+	if admit(names, [(scaled(limit, scale), seconds) for limit, seconds, _key in limits]):
 		frappe.throw(
 			_("Too many requests: wait a moment and try again."),
 			frappe.RateLimitExceededError,
 			title=_("Not done"),
 		)
+
+
+def scaled(limit: int, scale: float) -> int:
+	return max(1, int(limit * scale))
+
+
+def burst(calls: int) -> int:
+	"""How many calls a caller with its whole allowance may make at once under a limit of `calls`."""
+	return min(calls, max(MIN_BURST, calls // BURST_SHARE))
+
+
+def pace(calls: int, seconds: float) -> tuple[int, int]:
+	"""(microseconds between calls at the limit's pace, how far ahead of now a caller's time may run)."""
+	between = max(1, math.ceil(seconds * 1_000_000 / calls))
+	return between, (burst(calls) - 1) * between
 
 
 def client_address() -> str:
@@ -92,15 +135,18 @@ def client_address() -> str:
 	return peer
 
 
-def count(name: str, seconds: int) -> int:
-	"""Add one call to the counter `name` and return the calls counted in its window."""
-	return count_all([name], [seconds])[0]
-
-
-def count_all(names: list[str], windows: list[int]) -> list[int]:
-	"""Add one call to each counter, in one round trip to Redis."""
+def admit(names: list[str], limits: list[tuple[int, float]]) -> int:
+	"""Count one call under each limit (`calls` within `seconds`) of the callers `names`, in one round
+	trip to Redis: 0 if admitted, else the number (from 1) of the first limit it is over."""
 	keys = [counter_key(name) for name in names]
-	return [int(n) for n in frappe.cache.eval(COUNT, len(keys), *keys, *windows)]
+	paces = [n for calls, seconds in limits for n in pace(calls, seconds)]
+	return int(frappe.cache.eval(ADMIT, len(keys), *keys, *paces))
+
+
+def hold_off(name: str, seconds: float, window: float = 60) -> None:
+	"""Refuse the caller `name` for at least `seconds` under a limit over `window` seconds, as after a
+	flood far beyond its allowance (its time runs a window and `seconds` ahead: an allowance is less)."""
+	frappe.cache.eval(HOLD, 1, counter_key(name), int((seconds + window) * 1_000_000))
 
 
 def counter_key(name: str) -> str:
