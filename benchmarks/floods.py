@@ -212,10 +212,10 @@ class Queues:
 
 def refusal_cost(args, calls: int = 60) -> tuple[float, float]:
 	"""Median milliseconds of a refused call and of Frappe's ping, one after the other on an idle server."""
-	from iqchannels.records.rate_limit import counter_key
+	from iqchannels.records.rate_limit import hold_off
 
 	flooder = Site(args.port, "127.0.0.9", args.site)
-	frappe.cache.set(counter_key(f"{SEND}:127.0.0.9"), 10**6, ex=600)
+	hold_off(f"{SEND}:127.0.0.9", 600)
 	refused, pinged = [], []
 	for _ in range(calls):
 		status, seconds = flooder.post(SEND, b'{"channel": "x", "token": "x", "text": "x"}')
@@ -429,9 +429,13 @@ def run(args, floor, inbound_limit, send_limit, visitor_limit, retry_minutes):
 		f"floods on {args.site} (gunicorn, {args.web_workers} workers, one RQ worker): {args.rounds} rounds of"
 	)
 	print(f"{args.seconds:.0f} s unloaded and {args.seconds:.0f} s flooded; limits scaled by {args.scale}:")
+	from iqchannels.records.rate_limit import burst
+
+	at_once = [burst(max(1, int(limit))) for limit in (inbound_limit, send_limit, visitor_limit)]
 	print(
-		f"  inbound API {inbound_limit:.0f} a minute an address; web chat send {send_limit:.0f} a minute an "
-		f"address, {visitor_limit:.0f} a visitor"
+		f"  inbound API {inbound_limit:.0f} a minute an address ({at_once[0]} at once); web chat send "
+		f"{send_limit:.0f} a minute an address ({at_once[1]} at once), {visitor_limit:.0f} a visitor "
+		f"({at_once[2]} at once)"
 	)
 	flooded_total = sum(flood_answers.values())
 	print(

@@ -3,6 +3,7 @@ or a flooder sees once an address is over its limit, and what the site's queues 
 
 import inspect
 import json
+import time
 
 import frappe
 from frappe.tests.test_api import make_request
@@ -13,7 +14,7 @@ from rq.job import Job
 from iqchannels.api import calls, inbound, telegram, telephony, widget, widget_callbacks
 from iqchannels.channels import widget as web_chat
 from iqchannels.records import wakeups
-from iqchannels.records.rate_limit import counter_key, limits_of
+from iqchannels.records.rate_limit import burst, hold_off, limits_of
 from iqchannels.records.signing import sign
 from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, unique
 
@@ -80,9 +81,9 @@ class TestFloods(IQCTestCase):
 		return self.post("widget.send", body, address)
 
 	def exhaust(self, endpoint: str, address: str) -> None:
-		"""The address has made as many calls this minute as `endpoint` takes from one address."""
-		limit, seconds, _key = limits_of(frappe.get_attr(endpoint))[0]
-		frappe.cache.set(counter_key(f"{endpoint}:{address}"), limit, ex=seconds)
+		"""The address has flooded `endpoint` far beyond its allowance: it is refused for a while."""
+		_limit, seconds, _key = limits_of(frappe.get_attr(endpoint))[0]
+		hold_off(f"{endpoint}:{address}", 30, window=seconds)
 
 	def message(self, response) -> str:
 		return " ".join(
@@ -123,6 +124,23 @@ class TestFloods(IQCTestCase):
 		self.assertEqual(self.written(), before)
 		neighbour = web_chat.token_for(self.chat, web_chat.new_anonymous_id())
 		self.assertEqual(self.visitor_send(NEIGHBOUR, neighbour).status_code, 201)
+
+	def test_a_visitors_burst_beyond_its_allowance_is_refused_and_a_call_at_the_pace_is_served(self):
+		token = web_chat.token_for(self.chat, web_chat.new_anonymous_id())
+		per_visitor, seconds, _key = limits_of(widget.send)[1]  # 60 a minute: six at once, then one a second
+		answers = [self.visitor_send(FLOODER, token).status_code]  # opens the visitor's conversation
+		before = self.written()
+		answers += [self.visitor_send(FLOODER, token).status_code for _ in range(burst(per_visitor) + 2)]
+		# The burst's calls come faster than one a second: at most one more is let in meanwhile.
+		accepted = answers.count(201)
+		self.assertIn(accepted, (burst(per_visitor), burst(per_visitor) + 1), answers)
+		self.assertEqual(answers, [201] * accepted + [429] * (len(answers) - accepted))
+		self.assertEqual(self.written()[0], before[0] + accepted - 1, "a refused message is not stored")
+		# Another visitor at the same address, and a call after the limit's pace, are served.
+		other = web_chat.token_for(self.chat, web_chat.new_anonymous_id())
+		self.assertEqual(self.visitor_send(FLOODER, other).status_code, 201)
+		time.sleep(seconds / per_visitor + 0.1)
+		self.assertEqual(self.visitor_send(FLOODER, token).status_code, 201)
 
 	def test_an_address_written_in_x_forwarded_for_counts_only_from_the_sites_own_proxy(self):
 		self.exhaust("iqchannels.api.inbound.message", FLOODER)

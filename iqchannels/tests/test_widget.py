@@ -3,6 +3,7 @@ sessions, identified clients, files, receipts, rating, and what another visitor'
 
 import io
 import json
+import time
 
 import frappe
 from frappe.tests.test_api import make_request
@@ -366,6 +367,7 @@ class TestWidget(IQCTestCase):
 		]
 		for status, args in cases:
 			with self.subTest(args=str(args)[:80]):
+				frappe.cache.delete_keys("rl:")  # this test is about the input, not the pace of the calls
 				response = self.post(args.pop("method"), expect=status, **args)
 				self.assertTrue(self.human_error(response), response.text[:300])
 		self.assertEqual(self.written(), before)
@@ -375,12 +377,18 @@ class TestWidget(IQCTestCase):
 
 	def test_a_flood_is_stopped_with_429(self):
 		token = self.visitor()
-		answers = [self.post("typing", token=token, typing=1).status_code for _ in range(125)]
-		self.assertEqual(answers[:120], [200] * 120)
-		self.assertEqual(set(answers[120:]), {429})
+		# 120 a minute from a visitor: twelve at once, then one each half second.
+		began = time.monotonic()
+		answers = [self.post("typing", token=token, typing=1).status_code for _ in range(40)]
+		at_pace = int((time.monotonic() - began) / 0.5) + 1
+		accepted = answers.count(200)
+		self.assertEqual(answers[:12], [200] * 12)
+		self.assertLessEqual(accepted, 12 + at_pace, answers)
+		self.assertEqual(set(answers[12:]), {200, 429} if accepted > 12 else {429})
+		self.assertEqual(answers[-1], 429)
 		# another visitor at the same address still gets through
 		self.assertEqual(self.post("typing", token=self.visitor(), typing=1).status_code, 200)
-		starts = [self.post("start").status_code for _ in range(65)]
+		starts = [self.post("start").status_code for _ in range(10)]
 		self.assertIn(429, starts, "new sessions from one address are limited too")
 
 	def test_the_chat_page_is_served_in_the_visitors_language(self):
