@@ -15,7 +15,12 @@ import frappe
 import redis
 from frappe.utils import cint
 
-ATTEMPT_JOB = "iqchannels.channels.registry.attempt"
+from iqchannels.records.lost_queue import notice_lost_queue
+
+ATTEMPT = "iqchannels.channels.registry.attempt"
+# The queued attempt: the message's, then the delivery jobs still waiting (see channels.delivery_jobs).
+ATTEMPT_JOB = "iqchannels.channels.registry.attempt_job"
+ATTEMPT_QUEUE = "short"
 
 
 @dataclass
@@ -118,14 +123,24 @@ def enqueue_attempt(message: int) -> None:
 	that stored it. Its attempt is then made by `registry.retry_due`, which also finds the Pending
 	messages whose job was lost with Redis or with the worker that had it."""
 	try:
+		notice_lost_queue()
 		frappe.enqueue(
-			ATTEMPT_JOB, queue="short", message=message, job_id=f"iqc-deliver-{message}", deduplicate=True
+			ATTEMPT_JOB,
+			queue=ATTEMPT_QUEUE,
+			message=message,
+			job_id=attempt_job_id(message),
+			deduplicate=True,
 		)
 	except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
 		frappe.logger("iqchannels").warning(f"Redis unreachable: message {message} waits for retry_due")
 
 
+def attempt_job_id(message: str | int) -> str:
+	"""The one job id of a message's queued attempt ("" gives the prefix of them all)."""
+	return f"iqc-deliver-{message}"
+
+
 def attempt_after_commit(message: int) -> None:
 	# The attempt records its outcome: committed here, as the request's own transaction is over.
-	frappe.get_attr(ATTEMPT_JOB)(message)
+	frappe.get_attr(ATTEMPT)(message)
 	frappe.db.commit()

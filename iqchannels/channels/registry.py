@@ -9,6 +9,7 @@ import frappe
 from frappe.utils import cint, now_datetime
 
 from iqchannels.channels.base import ChannelAdapter, DeliveryError, schedule
+from iqchannels.channels.delivery_jobs import lost, take_over
 from iqchannels.channels.email import EmailChannel
 from iqchannels.channels.phone import PhoneChannel
 from iqchannels.channels.telegram import TelegramBot
@@ -73,21 +74,37 @@ def after_failure(error: DeliveryError, attempts: int) -> dict:
 	return {"delivery_error": error.reason, "next_attempt_at": now_datetime() + wait}
 
 
-# A first attempt not made this long after its message was stored lost its job (Redis restarted, or its
-# worker was killed) or could not enqueue it: retry_due makes it. A job still waiting keeps its place.
-LOST_AFTER = timedelta(seconds=30)
+# A first attempt is looked at this long after its message was stored, as its job was enqueued right after
+# the commit: a job that neither waits in the queue nor runs was lost (see channels.delivery_jobs).
+LOST_AFTER = timedelta(seconds=10)
 
 
 def retry_due() -> list[int]:
-	"""Scheduler job: deliveries whose pause is over go out again, and first attempts whose job was
-	lost go out at last."""
+	"""Scheduler job, and asked for at once after the queue's Redis lost its jobs: deliveries whose
+	pause is over go out again, and first attempts whose job was lost go out at last. A job still
+	waiting keeps its place."""
 	now = now_datetime()
-	due = frappe.db.sql_list(
-		"""select name from `tabIQC Message` where delivery_status='Pending'
-		and (next_attempt_at <= %(now)s or (next_attempt_at is null and creation <= %(lost)s))
-		order by name limit 500""",
-		{"now": now, "lost": now - LOST_AFTER},
+	paused = frappe.db.sql_list(
+		"""select name from `tabIQC Message` where delivery_status='Pending' and next_attempt_at <= %s
+		order by name limit 1000""",
+		now,
 	)
+	first = frappe.db.sql_list(
+		"""select name from `tabIQC Message` where delivery_status='Pending' and next_attempt_at is null
+		and creation <= %s order by name limit 1000""",
+		now - LOST_AFTER,
+	)
+	lost(paused)  # a dead job of theirs would deduplicate their retry away
+	due = sorted(set(paused) | set(lost(first)))
 	for name in due:
 		schedule(name)
 	return due
+
+
+def attempt_job(message: int) -> str:
+	"""The queued attempt of a message; then the delivery jobs still waiting are made in this process
+	rather than each in a job of its own (see channels.delivery_jobs)."""
+	state = attempt(message)
+	frappe.db.commit()
+	take_over(attempt)
+	return state

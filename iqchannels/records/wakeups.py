@@ -29,6 +29,8 @@ from frappe.utils.background_jobs import create_job_id, get_queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from iqchannels.records.lost_queue import notice_lost_queue
+
 RUN = "iqchannels.flows.distribution.run"
 QUEUE = "short"
 # A run enqueued this long ago and still not started may be lost (its worker died between taking it
@@ -72,6 +74,7 @@ def wake(line: str) -> bool:
 	try:
 		if not frappe.cache.set(mark, job_id, nx=True, ex=MARK_SECONDS):
 			return False
+		notice_lost_queue()
 		frappe.enqueue(RUN, queue=QUEUE, line=line, job_id=job_id)
 	except REDIS_DOWN:
 		return unheard(line)
