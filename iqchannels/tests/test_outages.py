@@ -133,3 +133,46 @@ class TestLostDeliveryJobs(IQCTestCase):
 		due = retry_due()
 		self.assertIn(lost.name, due)
 		self.assertNotIn(fresh.name, due, "a job just enqueued keeps its place")
+
+	def test_a_job_rq_believes_alive_but_whose_worker_died_is_enqueued_again(self):
+		from frappe.utils.background_jobs import create_job_id, get_queue
+		from rq.job import Job
+
+		from iqchannels.channels.base import ATTEMPT_JOB, ATTEMPT_QUEUE, attempt_job_id
+		from iqchannels.flows.lifecycle import say
+		from iqchannels.tests.factories import client_writes
+
+		line = make_line()
+		channel = make_channel(line, "API", webhook_url="http://127.0.0.1:9/hook")
+		doc = frappe.get_doc("IQC Conversation", client_writes(channel, unique("crm")).conversation)
+		killed, running, taken, waiting = (say(doc, "Bot", f"Greeting {i}").name for i in range(4))
+		for name in (killed, running, taken, waiting):
+			frappe.db.set_value(
+				"IQC Message", name, "creation", now_datetime() - timedelta(minutes=1), update_modified=False
+			)
+		queue = get_queue(ATTEMPT_QUEUE)
+		jobs = {}
+		for name in (killed, running, taken, waiting):
+			jobs[name] = Job.create(
+				ATTEMPT_JOB,
+				kwargs={"message": name},
+				id=create_job_id(attempt_job_id(name)),
+				connection=queue.connection,
+				origin=queue.name,
+			)
+			jobs[name].save()
+			self.addCleanup(jobs[name].delete)
+		queue.enqueue_job(jobs[waiting])
+		for name, started_ago in ((killed, timedelta(minutes=5)), (running, timedelta(seconds=5))):
+			with queue.connection.pipeline() as pipeline:
+				jobs[name].prepare_for_execution("a-worker-killed-with-its-work-horse", pipeline)
+				pipeline.execute()
+			jobs[name].started_at -= started_ago
+			jobs[name].save()
+		jobs[taken].set_status("queued")  # taken from the queue's list by a worker killed at once
+
+		due = retry_due()
+		self.assertIn(killed, due, "its worker was killed: RQ believes it started, for good")
+		self.assertIn(taken, due, "RQ believes it queued, but no list holds it")
+		self.assertNotIn(running, due, "an attempt under way is not made twice")
+		self.assertNotIn(waiting, due, "a job still waiting keeps its place")
