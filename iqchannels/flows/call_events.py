@@ -127,7 +127,9 @@ def number_fields(channel, row, number: str) -> dict:
 	client, _made = client_for_phone(channel, phone)
 	if client:
 		values["client"] = client
-		values["client_name"] = frappe.db.get_value("IQC Client", client, "full_name")
+		values["client_name"] = frappe.db.sql("select full_name from `tabIQC Client` where name=%s", client)[
+			0
+		][0]
 	return values
 
 

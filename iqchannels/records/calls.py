@@ -78,8 +78,13 @@ def insert_call(values: dict) -> str:
 
 
 def update_call(name, values: dict) -> None:
+	"""The changed fields in one plain statement (every value is the app's own; the event path)."""
 	if values:
-		frappe.db.set_value("IQC Call", name, values, update_modified=True)
+		values = {**values, "modified": now_datetime()}
+		frappe.db.sql(
+			f"update `tabIQC Call` set {', '.join(f'`{field}`=%({field})s' for field in values)} where name=%(_name)s",
+			{**values, "_name": name},
+		)
 
 
 def dumps(state: dict) -> str:
@@ -90,7 +95,10 @@ def operator_by_extension(extension: str | None) -> str | None:
 	"""The operator whose phone extension (or SIP login) the PBX named."""
 	if not extension:
 		return None
-	return frappe.db.get_value("IQC Operator", {"phone_extension": str(extension)}, "user")
+	rows = frappe.db.sql(
+		"select user from `tabIQC Operator` where phone_extension=%s limit 1", str(extension)
+	)
+	return rows[0][0] if rows else None
 
 
 def extension_of(user: str) -> str | None:
