@@ -234,3 +234,18 @@ def generic_event(channel, payload: dict | bytes, secret: str | None = None, sig
 	frappe.local.form_dict = frappe._dict(cmd="iqchannels.api.telephony.event")
 	frappe.local.response = frappe._dict()
 	return telephony.event()
+
+
+def remove_committed_floor(channels: list[str], line: str) -> None:
+	"""What a test class committed for its requests (they run on their own connection): the channels'
+	conversations, messages and clients, the channels and the line."""
+	for doctype in ("IQC Message", "IQC Conversation"):
+		frappe.db.delete(doctype, {"channel": ["in", channels]})
+	for client in frappe.get_all(
+		"IQC Client Identity", filters={"channel": ["in", channels]}, pluck="parent"
+	):
+		frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
+	for channel in channels:
+		frappe.delete_doc("IQC Channel", channel, force=True, ignore_permissions=True)
+	frappe.delete_doc("IQC Line", line, force=True, ignore_permissions=True)
+	frappe.db.commit()

@@ -13,7 +13,14 @@ from frappe.utils import get_datetime, get_test_client, now_datetime
 from iqchannels.api import widget_callbacks
 from iqchannels.channels import widget
 from iqchannels.flows import distribution
-from iqchannels.tests.factories import IQCTestCase, client_writes, make_channel, make_line, make_operator
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	client_writes,
+	make_channel,
+	make_line,
+	make_operator,
+	remove_committed_floor,
+)
 
 NUMBER = "+79161234567"
 API = "/api/method/iqchannels.api.widget_callbacks."
@@ -98,17 +105,7 @@ class TestWebChatCallbackRequests(IQCTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		channels = [cls.chat.name, cls.phone.name]
-		for doctype in ("IQC Message", "IQC Conversation"):
-			frappe.db.delete(doctype, {"channel": ["in", channels]})
-		for client in frappe.get_all(
-			"IQC Client Identity", filters={"channel": ["in", channels]}, pluck="parent"
-		):
-			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
-		for channel in channels:
-			frappe.delete_doc("IQC Channel", channel, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		remove_committed_floor([cls.chat.name, cls.phone.name], cls.line)
 		super().tearDownClass()
 
 	def setUp(self):

@@ -14,7 +14,14 @@ from iqchannels.flows import lifecycle
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.records.signing import sign
 from iqchannels.tests import sample_files
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, unique
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	make_channel,
+	make_line,
+	make_operator,
+	remove_committed_floor,
+	unique,
+)
 
 API = "/api/method/iqchannels.api.widget."
 
@@ -32,17 +39,7 @@ class TestWidget(IQCTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		channels = [cls.chat.name, cls.api_channel.name]
-		for doctype in ("IQC Message", "IQC Conversation"):
-			frappe.db.delete(doctype, {"channel": ["in", channels]})
-		for client in frappe.get_all(
-			"IQC Client Identity", filters={"channel": ["in", channels]}, pluck="parent"
-		):
-			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
-		for channel in channels:
-			frappe.delete_doc("IQC Channel", channel, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		remove_committed_floor([cls.chat.name, cls.api_channel.name], cls.line)
 		super().tearDownClass()
 
 	def setUp(self):
