@@ -16,7 +16,14 @@ from iqchannels.channels import widget as web_chat
 from iqchannels.records import wakeups
 from iqchannels.records.rate_limit import burst, hold_off, limits_of
 from iqchannels.records.signing import sign
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, make_operator, unique
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	make_channel,
+	make_line,
+	make_operator,
+	remove_committed_floor,
+	unique,
+)
 
 API = "/api/method/iqchannels.api."
 FLOODER, NEIGHBOUR = "127.0.0.41", "127.0.0.42"
@@ -36,17 +43,7 @@ class TestFloods(IQCTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		channels = [cls.api.name, cls.chat.name]
-		for doctype in ("IQC Message", "IQC Conversation"):
-			frappe.db.delete(doctype, {"channel": ["in", channels]})
-		for client in frappe.get_all(
-			"IQC Client Identity", filters={"channel": ["in", channels]}, pluck="parent"
-		):
-			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
-		for channel in channels:
-			frappe.delete_doc("IQC Channel", channel, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		remove_committed_floor([cls.api.name, cls.chat.name], cls.line)
 		super().tearDownClass()
 
 	def setUp(self):
