@@ -105,16 +105,19 @@ def wait_until(condition, timeout: float, step: float = 0.1):
 # What clients and operators send, to one host or the other.
 
 
-def client_message(url: str, channel: str, secret: str, client: str, message_id: str, session=requests):
+def client_message(
+	url: str, channel: str, secret: str, client: str, message_id: str, session=requests, partner: int = 1
+):
+	"""A partner's signed message, as the load balancer in front of the hosts passes it on: with the
+	partner's own address in X-Forwarded-For (the rate limits count each partner's server apart)."""
 	body = {"channel": channel, "client": {"id": client, "full_name": client}, "text": "Hello"}
 	body["message_id"] = message_id
 	raw = json.dumps(body).encode()
 	signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+	headers = {"Content-Type": "application/json", "X-IQChannels-Signature": signature}
+	headers["X-Forwarded-For"] = f"192.0.2.{partner}"
 	return session.post(
-		f"{url}/api/method/iqchannels.api.inbound.message",
-		data=raw,
-		headers={"Content-Type": "application/json", "X-IQChannels-Signature": signature},
-		timeout=60,
+		f"{url}/api/method/iqchannels.api.inbound.message", data=raw, headers=headers, timeout=60
 	)
 
 
@@ -341,7 +344,9 @@ def test_a_burst_through_both_hosts_is_distributed_by_workers_on_both(hosts):
 	def write(i: int):
 		channel, secret = channels[i % line_count]
 		message_id = unique("burst")
-		answer = client_message((a, b)[i % 2].url, channel, secret, unique(f"burst{i}"), message_id)
+		answer = client_message(
+			(a, b)[i % 2].url, channel, secret, unique(f"burst{i}"), message_id, partner=10 + i % line_count
+		)
 		assert answer.status_code == 201, answer.text
 		accepted[message_id] = channel
 
