@@ -200,8 +200,9 @@ def post_calls(site: str, channel: str, calls: list[dict]) -> dict[str, list[flo
 			answer = client.post(MANGO + kind, base_url=f"http://{site}/", data=form)
 			times[kind].append(time.perf_counter() - started)
 			if answer.status_code != 200:
-				raise SystemExit(
-					f"{kind} answered {answer.status_code}: {answer.get_data(as_text=True)[:300]}"
+				# An exception, not SystemExit: the pool hands it to the parent instead of losing its worker.
+				raise RuntimeError(
+					f"{kind} answered {answer.status_code}: {answer.get_data(as_text=True)[-2000:]}"
 				)
 	return dict(times)
 
