@@ -194,6 +194,9 @@ def main():
 	visitors = []
 	for number in range(clients):
 		http = requests.Session()
+		# Each visitor from an address of their own, as the site's proxy passes it on (the web chat's rate
+		# limits count an address): visitors of a website do not share one.
+		http.headers["X-Forwarded-For"] = f"198.51.100.{number % 250 + 1}"
 		started = post(http, api + "widget.start", json={"channel": data["website_chat"]})["message"]
 		visitor = {"http": http, "token": started["token"], "ears": None, "conversation": None}
 		if number < LISTENING_VISITORS:
