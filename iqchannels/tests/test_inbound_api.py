@@ -6,7 +6,14 @@ import frappe
 from frappe.utils import get_test_client
 
 from iqchannels.records.signing import sign
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, signed_inbound, unique
+from iqchannels.tests.factories import (
+	IQCTestCase,
+	make_channel,
+	make_line,
+	remove_committed_floor,
+	signed_inbound,
+	unique,
+)
 
 ENDPOINT = "/api/method/iqchannels.api.inbound.message"
 
@@ -106,14 +113,7 @@ class TestInboundOverHTTP(IQCTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		for doctype in ("IQC Message", "IQC Conversation"):
-			frappe.db.delete(doctype, {"channel": cls.channel.name})
-		clients = frappe.get_all("IQC Client Identity", filters={"channel": cls.channel.name}, pluck="parent")
-		for client in clients:
-			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Channel", cls.channel.name, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		remove_committed_floor([cls.channel.name], cls.line)
 		super().tearDownClass()
 
 	def post(self, body: bytes, signature: str | None):

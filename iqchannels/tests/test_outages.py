@@ -17,7 +17,7 @@ from frappe.utils import get_test_client, now_datetime
 
 from iqchannels.channels.registry import retry_due
 from iqchannels.records.signing import sign
-from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, unique
+from iqchannels.tests.factories import IQCTestCase, make_channel, make_line, remove_committed_floor, unique
 
 ENDPOINT = "/api/method/iqchannels.api.inbound.message"
 
@@ -34,14 +34,7 @@ class TestLostDatabaseConnection(IQCTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		frappe.db.rollback()
-		for doctype in ("IQC Message", "IQC Conversation"):
-			frappe.db.delete(doctype, {"channel": cls.channel.name})
-		clients = frappe.get_all("IQC Client Identity", filters={"channel": cls.channel.name}, pluck="parent")
-		for client in clients:
-			frappe.delete_doc("IQC Client", client, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Channel", cls.channel.name, force=True, ignore_permissions=True)
-		frappe.delete_doc("IQC Line", cls.line, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		remove_committed_floor([cls.channel.name], cls.line)
 		super().tearDownClass()
 
 	def post(self, client: str, message_id: str):
