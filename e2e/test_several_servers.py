@@ -371,6 +371,8 @@ def test_a_burst_through_both_hosts_is_distributed_by_workers_on_both(hosts):
 
 def check_floor(lines: list[str], users: list[str], slots: int, accepted: dict) -> list:
 	"""The guarantees of one host, checked after two: returns the lines' conversations."""
+	from iqchannels.tests.factories import assignments_and_requeues
+
 	fresh()
 	stored = frappe.db.sql(
 		"""select external_id, count(*) from `tabIQC Message` where author_type='Client'
@@ -391,20 +393,7 @@ def check_floor(lines: list[str], users: list[str], slots: int, accepted: dict) 
 	assert max(held.values(), default=0) <= slots, held
 
 	names = [str(r.name) for r in rows]
-	assignments = dict(
-		frappe.db.sql(
-			"""select conversation, count(*) from `tabIQC Assignment Log` where conversation in %s
-			group by conversation""",
-			[names],
-		)
-	)
-	requeues = dict(
-		frappe.db.sql(
-			"""select conversation, count(*) from `tabIQC Message` where conversation in %s
-			and author_type='System' and text like 'Returned to the queue%%' group by conversation""",
-			[names],
-		)
-	)
+	assignments, requeues = assignments_and_requeues(names)
 	for r in rows:
 		key = str(r.name)
 		expected = requeues.get(key, 0) + (0 if r.status == "Queued" else 1)

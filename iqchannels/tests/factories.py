@@ -249,3 +249,19 @@ def remove_committed_floor(channels: list[str], line: str) -> None:
 		frappe.delete_doc("IQC Channel", channel, force=True, ignore_permissions=True)
 	frappe.delete_doc("IQC Line", line, force=True, ignore_permissions=True)
 	frappe.db.commit()
+
+
+def assignments_and_requeues(conversations: list[str]) -> tuple[dict, dict]:
+	"""Per conversation: its rows in the assignment log, and its "Returned to the queue" remarks. A
+	conversation never assigned twice has one assignment per requeue, plus one while it is held."""
+	assignments = frappe.db.sql(
+		"""select conversation, count(*) from `tabIQC Assignment Log` where conversation in %s
+		group by conversation""",
+		[conversations],
+	)
+	requeues = frappe.db.sql(
+		"""select conversation, count(*) from `tabIQC Message` where conversation in %s
+		and author_type='System' and text like 'Returned to the queue%%' group by conversation""",
+		[conversations],
+	)
+	return {str(k): v for k, v in assignments}, {str(k): v for k, v in requeues}

@@ -13,7 +13,13 @@ import time
 import frappe
 
 from iqchannels.flows import distribution
-from iqchannels.tests.factories import make_channel, make_line, make_operator, unique
+from iqchannels.tests.factories import (
+	assignments_and_requeues,
+	make_channel,
+	make_line,
+	make_operator,
+	unique,
+)
 
 WORKERS = 4
 CONVERSATIONS = 1_000
@@ -179,19 +185,7 @@ class TestConcurrentDistribution(frappe.tests.utils.FrappeTestCase):
 			)
 
 		names = [str(r.name) for r in rows]
-		assignments = dict(
-			frappe.db.sql(
-				"select conversation, count(*) from `tabIQC Assignment Log` where conversation in %s group by conversation",
-				[names],
-			)
-		)
-		requeues = dict(
-			frappe.db.sql(
-				"""select conversation, count(*) from `tabIQC Message` where conversation in %s
-				and author_type='System' and text like 'Returned to the queue%%' group by conversation""",
-				[names],
-			)
-		)
+		assignments, requeues = assignments_and_requeues(names)
 		for r in rows:
 			key = str(r.name)
 			expected = requeues.get(key, 0) + (1 if r.status == "Open" else 0)
