@@ -57,6 +57,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
+from site_processes import rq_worker, web_server
 
 SLOTS = 3
 SETTLE_SECONDS = 60
@@ -194,21 +195,8 @@ class Run:
 		self.log_dir = logs
 		env = dict(os.environ)
 		env.pop("PYTHONDONTWRITEBYTECODE", None)
-		python = str(self.bench / "env/bin/python")
-		gunicorn = [
-			str(self.bench / "env/bin/gunicorn"),
-			"-b",
-			f"127.0.0.1:{self.args.port}",
-			"-w",
-			str(self.args.web_workers),
-			"-t",
-			"120",
-			"--graceful-timeout",
-			"5",
-			"frappe.app:application",
-			"--preload",
-		]
-		worker = [python, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "short,default"]
+		gunicorn = web_server(self.bench, self.args.port, self.args.web_workers)
+		worker = rq_worker(self.bench)
 		self.commands = {"web": gunicorn, "worker-1": worker, "worker-2": worker}
 		self.env = env
 		for name in self.commands:

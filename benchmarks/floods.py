@@ -49,6 +49,7 @@ from rq.job import Job
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bulk_rows import remove_floor, write_floor  # noqa: E402
+from site_processes import rq_worker, web_server  # noqa: E402
 
 PARTNER, FIRST_VISITOR, VISITORS, FIRST_FLOOD = "127.0.0.2", 3, 5, 10
 INBOUND, SEND = "iqchannels.api.inbound.message", "iqchannels.api.widget.send"
@@ -231,34 +232,12 @@ def start_servers(args) -> list[subprocess.Popen]:
 	logs = Path(args.logs)
 	logs.mkdir(parents=True, exist_ok=True)
 	web = subprocess.Popen(
-		[
-			str(bench / "env/bin/gunicorn"),
-			"-b",
-			f"127.0.0.1:{args.port}",
-			"-w",
-			str(args.web_workers),
-			"-t",
-			"120",
-			"--graceful-timeout",
-			"5",
-			"frappe.app:application",
-			"--preload",
-		],
+		web_server(bench, args.port, args.web_workers),
 		stdout=open(logs / "floods-web.log", "w"),
 		stderr=subprocess.STDOUT,
 	)
 	worker = subprocess.Popen(
-		[
-			str(bench / "env/bin/python"),
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"worker",
-			"--queue",
-			"short,default",
-		],
-		stdout=open(logs / "floods-worker.log", "w"),
-		stderr=subprocess.STDOUT,
+		rq_worker(bench), stdout=open(logs / "floods-worker.log", "w"), stderr=subprocess.STDOUT
 	)
 	site = Site(args.port, PARTNER, args.site)
 	for _ in range(120):
