@@ -47,9 +47,22 @@ def fits(fn, name: str, value) -> bool:
 	return True
 
 
+CALLED = "iqc_called_method"
+
+
 def called_method():
-	"""The app's whitelisted function this request calls, when the caller may call it at all."""
+	"""The app's whitelisted function this request calls, when the caller may call it at all (found once
+	a request: the rate limits and the argument check both ask)."""
 	request = frappe.local.request
+	if request is not None and hasattr(request, CALLED):
+		return getattr(request, CALLED)
+	fn = find_called_method(request)
+	if request is not None:
+		setattr(request, CALLED, fn)
+	return fn
+
+
+def find_called_method(request):
 	path = request.path if request else ""
 	prefix = next((prefix for prefix in PREFIXES if path.startswith(prefix)), None)
 	dotted = path[len(prefix) :] if prefix else ""
