@@ -14,6 +14,9 @@ the floods at 127.0.0.10 and up. The limits are scaled by --scale through the si
 addresses (1,200 partner messages a minute from one address is 200 a second at ten times) is more than
 this benchmark's client and the site's server can produce and answer on a small machine.
 
+The callers run in processes of their own (`flood_callers.py`): the well-behaved ones in one, each
+flooding address in another at a lower CPU priority, as if it were sent from elsewhere.
+
 Rounds of an unloaded and a flooded phase alternate (--rounds, --seconds each). In both, the partner posts
 a signed message of one of its customers a second and the visitor's tab sends one message a second (both
 well under their limits). In a flooded phase, each of --addresses addresses posts signed messages of new
@@ -29,15 +32,12 @@ customers at 10 times the inbound API's limit, and each of --addresses others se
 """
 
 import argparse
-import hashlib
-import hmac
-import http.client
-import json
 import math
+import multiprocessing
 import os
+import queue
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -49,63 +49,13 @@ from rq.job import Job
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bulk_rows import remove_floor, write_floor  # noqa: E402
+from flood_callers import SEND, Site, flooder, well_behaved  # noqa: E402
 from site_processes import rq_worker, web_server  # noqa: E402
 
 PARTNER, FIRST_VISITOR, VISITORS, FIRST_FLOOD = "127.0.0.2", 3, 5, 10
-INBOUND, SEND = "iqchannels.api.inbound.message", "iqchannels.api.widget.send"
 QUEUES = ("short", "default", "long")
 SETTLE = 5  # seconds: a flood's first, when each address spends its burst allowance
 DEAD_WEBHOOK = "http://127.0.0.1:9/replies"  # nothing listens: every reply to the partner is retried
-
-
-class Site:
-	"""HTTP calls from one loopback address; each call on its own connection, as gunicorn's sync workers
-	close every connection after its answer."""
-
-	def __init__(self, port: int, address: str, host: str):
-		self.port, self.address, self.host = port, address, host
-
-	def post(self, method: str, body: bytes, headers: dict | None = None) -> tuple[int, float]:
-		began = time.perf_counter()
-		connection = http.client.HTTPConnection(
-			"127.0.0.1", self.port, timeout=60, source_address=(self.address, 0)
-		)
-		try:
-			connection.request(
-				"POST",
-				f"/api/method/{method}",
-				body,
-				{"Host": self.host, "Content-Type": "application/json", **(headers or {})},
-			)
-			answer = connection.getresponse()
-			answer.read()
-			return answer.status, time.perf_counter() - began
-		except OSError:
-			return 0, time.perf_counter() - began
-		finally:
-			connection.close()
-
-
-def signed(secret: str, channel: str, client: str, text: str) -> tuple[bytes, dict]:
-	body = json.dumps(
-		{"channel": channel, "client": {"id": client, "full_name": client}, "text": text}
-	).encode()
-	return body, {
-		"X-IQChannels-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-	}
-
-
-def paced(rate: float, stop: threading.Event, call) -> None:
-	"""Call `call(i)` `rate` times a second until `stop`, on schedule (a late call is not made up twice)."""
-	started, i = time.perf_counter(), 0
-	while not stop.is_set():
-		call(i)
-		i += 1
-		wait = started + i / rate - time.perf_counter()
-		if wait > 0:
-			stop.wait(wait)
-		elif wait < -1:
-			started, i = time.perf_counter(), 0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -212,6 +162,31 @@ class Queues:
 				self.runs[job.id] = job.kwargs.get("kwargs", {}).get("line")
 
 
+def drained(calls) -> list:
+	got = []
+	while True:
+		try:
+			got.append(calls.get_nowait())
+		except queue.Empty:
+			return got
+
+
+def sort_calls(timed: list, phases: list) -> tuple[dict, dict, Counter]:
+	"""The well-behaved calls' round trips by caller and phase (and, flooded, those that began after the
+	phase's first SETTLE seconds), and their answers by status."""
+	latencies = {(kind, phase): [] for kind in ("partner", "visitor") for phase in ("unloaded", "flooded")}
+	settled, answers = {"partner": [], "visitor": []}, Counter()
+	for kind, began, seconds, status in timed:
+		answers[(kind, status)] += 1
+		phase = next(((name, start) for name, start, end in phases if start <= began < end), None)
+		if status >= 300 or phase is None:
+			continue
+		latencies[(kind, phase[0])].append(seconds)
+		if phase[0] == "flooded" and began - phase[1] >= SETTLE:
+			settled[kind].append(seconds)
+	return latencies, settled, answers
+
+
 def refusal_cost(args, calls: int = 60) -> tuple[float, float]:
 	"""Median milliseconds of a refused call and of Frappe's ping, one after the other on an idle server."""
 	from iqchannels.records.rate_limit import hold_off
@@ -299,114 +274,71 @@ def main():
 
 def run(args, floor, inbound_limit, send_limit, visitor_limit, retry_minutes):
 	queues = Queues(args.site)
-	partner = Site(args.port, PARTNER, args.site)
-	# Visitors at addresses of their own, as on the web: together one message a second, each address
-	# and each visitor well under its limit.
-	# At most half of each limit: the partner one message a second, the visitors one between them.
+	# At most half of each limit: the partner one message a second, the visitors one between them, each
+	# visitor's address and each visitor well under its limits.
 	partner_rate = min(1.0, inbound_limit / 120)
 	visitor_rate = min(1.0, VISITORS * send_limit / 120)
 	tokens = max(1, math.ceil(visitor_rate / VISITORS * 60 / (visitor_limit / 2)))
-	visitors = [
-		(Site(args.port, f"127.0.0.{FIRST_VISITOR + n}", args.site), floor.tokens(tokens))
-		for n in range(VISITORS)
-	]
+	visitors = [(f"127.0.0.{FIRST_VISITOR + n}", floor.tokens(tokens)) for n in range(VISITORS)]
 	refusal, ping = refusal_cost(args)
-	latencies = {(kind, phase): [] for kind in ("partner", "visitor") for phase in ("unloaded", "flooded")}
-	well_behaved_answers, flood_answers = Counter(), Counter()
-	phase, phase_began = ["unloaded"], [time.perf_counter()]
-	settled = {"partner": [], "visitor": []}  # flooded, after the first SETTLE seconds of the phase
+	shared = {"secret": floor.secret, "api": floor.api, "chat": floor.chat, "prefix": floor.prefix}
 
-	def note(kind: str, began: float, seconds: float) -> None:
-		latencies[(kind, phase[0])].append(seconds)
-		if phase[0] == "flooded" and began - phase_began[0] >= SETTLE:
-			settled[kind].append(seconds)
-
-	def partner_message(i: int) -> None:
-		body, headers = signed(floor.secret, floor.api, f"{floor.prefix}-customer-{i % 10}", f"Question {i}")
-		began = time.perf_counter()
-		status, seconds = partner.post(INBOUND, body, headers)
-		well_behaved_answers[("partner", status)] += 1
-		if status < 300:
-			note("partner", began, seconds)
-
-	def visitor_message(i: int) -> None:
-		site, tokens = visitors[i % VISITORS]
-		token = tokens[(i // VISITORS) % len(tokens)]
-		body = json.dumps({"channel": floor.chat, "token": token, "text": f"Message {i}"}).encode()
-		began = time.perf_counter()
-		status, seconds = site.post(SEND, body)
-		well_behaved_answers[("visitor", status)] += 1
-		if status < 300:
-			note("visitor", began, seconds)
-
-	def inbound_flood(site: Site):
-		def call(i: int) -> None:
-			body, headers = signed(floor.secret, floor.api, f"{floor.prefix}-{site.address}-{i}", "Flood")
-			flood_answers[("inbound API", site.post(INBOUND, body, headers)[0])] += 1
-
-		return call
-
-	def chat_flood(site: Site, tokens: list[str]):
-		def call(i: int) -> None:
-			body = json.dumps(
-				{"channel": floor.chat, "token": tokens[i % len(tokens)], "text": "Flood"}
-			).encode()
-			flood_answers[("web chat", site.post(SEND, body)[0])] += 1
-
-		return call
-
-	flooders = []
+	# Forked before any thread of this process starts; the callers never touch the site's connections.
+	fork = multiprocessing.get_context("fork")
+	flooding, done, calls, answers = fork.Event(), fork.Event(), fork.Queue(), fork.Queue()
+	callers = [
+		fork.Process(
+			target=well_behaved,
+			args=(args.port, args.site, shared, PARTNER, partner_rate, visitors, visitor_rate, done, calls),
+		)
+	]
 	for n in range(args.addresses):
-		flooders.append(
-			(inbound_flood(Site(args.port, f"127.0.0.{FIRST_FLOOD + n}", args.site)), 10 * inbound_limit / 60)
-		)
-		address = f"127.0.0.{FIRST_FLOOD + args.addresses + n}"
-		flooders.append(
-			(chat_flood(Site(args.port, address, args.site), floor.tokens(50)), 10 * send_limit / 60)
-		)
+		for kind, address, rate, chat_tokens in (
+			("inbound API", FIRST_FLOOD + n, 10 * inbound_limit / 60, []),
+			("web chat", FIRST_FLOOD + args.addresses + n, 10 * send_limit / 60, floor.tokens(50)),
+		):
+			callers.append(
+				fork.Process(
+					target=flooder,
+					args=(args.port, args.site, shared, kind, f"127.0.0.{address}", rate, chat_tokens)
+					+ (flooding, done, answers),
+				)
+			)
 
 	before = queues.lengths()
 	retries_before = floor.retries()
-	stop_all = threading.Event()
-	steady = [
-		threading.Thread(target=paced, args=(partner_rate, stop_all, partner_message)),
-		threading.Thread(target=paced, args=(visitor_rate, stop_all, visitor_message)),
-	]
-	for thread in steady:
-		thread.start()
-	most = dict.fromkeys(QUEUES, 0)
-	flood_started = time.time()
 	conversations_before = floor.conversations()
-	flood_seconds = 0.0
+	most = dict.fromkeys(QUEUES, 0)
+	phases, timed = [], []  # (phase, wall-clock start, end); the well-behaved calls
+	flood_started = time.time()
+	for process in callers:
+		process.start()
 	for _round in range(args.rounds):
 		for current in ("unloaded", "flooded"):
-			phase[0], phase_began[0] = current, time.perf_counter()
-			stop_flood = threading.Event()
-			threads = []
+			began = time.time()
 			if current == "flooded":
-				# Two senders an address, so that a slow answer does not hold its address's pace back.
-				threads = [
-					threading.Thread(target=paced, args=(rate / 2, stop_flood, call))
-					for call, rate in flooders
-					for _ in range(2)
-				]
-				for thread in threads:
-					thread.start()
-			began = time.perf_counter()
-			while time.perf_counter() - began < args.seconds:
+				flooding.set()
+			while time.time() - began < args.seconds:
 				if current == "flooded":
 					queues.look()
 					for name, length in queues.lengths().items():
 						most[name] = max(most[name], length)
+				timed += drained(calls)
 				time.sleep(0.2)
-			stop_flood.set()
-			for thread in threads:
-				thread.join()
-			if current == "flooded":
-				flood_seconds += time.perf_counter() - began
-	stop_all.set()
-	for thread in steady:
-		thread.join()
+			flooding.clear()
+			phases.append((current, began, time.time()))
+	done.set()
+	flood_answers = Counter()
+	for _flooder in callers[1:]:
+		kind, counts = answers.get(timeout=120)
+		for status, n in counts.items():
+			flood_answers[(kind, status)] += n
+	while any(process.is_alive() for process in callers):
+		timed += drained(calls)  # a process ends once what it put on the queue is read
+		time.sleep(0.1)
+	timed += drained(calls)
+	flood_seconds = sum(end - began for phase, began, end in phases if phase == "flooded")
+	latencies, settled, well_behaved_answers = sort_calls(timed, phases)
 	opened = floor.conversations() - conversations_before
 	time.sleep(10)  # the worker finishes what the floods left
 	queues.ran_since(flood_started)
