@@ -12,6 +12,7 @@ from iqchannels.flows.statuses import change_status
 from iqchannels.records import roles, segments
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.exceptions import fail, http_errors
+from iqchannels.records.inputs import search_text
 from iqchannels.records.messages import client_history, original_html
 from iqchannels.records.operators import lines_of, mark_seen, operator_doc
 from iqchannels.records.permissions import can_see_conversation, is_collaborator
@@ -197,7 +198,7 @@ def collaborating_in(user: str) -> list[int]:
 
 def search_filters(search: str) -> dict:
 	"""Match a conversation number, or a client's name, phone or e-mail."""
-	term = search.strip()
+	term = search_text(search)
 	or_filters = {"client_name": ["like", f"%{term}%"]}
 	if term.lstrip("#").isdigit():
 		or_filters["name"] = cint(term.lstrip("#"))

@@ -127,9 +127,11 @@ def number_fields(channel, row, number: str) -> dict:
 	client, _made = client_for_phone(channel, phone)
 	if client:
 		values["client"] = client
-		values["client_name"] = frappe.db.sql("select full_name from `tabIQC Client` where name=%s", client)[
-			0
-		][0]
+		# A locking read: when another event of the same new number made the client a moment ago, the
+		# profile is committed but not in this transaction's snapshot.
+		values["client_name"] = frappe.db.sql(
+			"select full_name from `tabIQC Client` where name=%s lock in share mode", client
+		)[0][0]
 	return values
 
 

@@ -7,6 +7,7 @@ import frappe
 from frappe.utils import getdate, today
 
 from iqchannels.records.exceptions import fail
+from iqchannels.records.inputs import search_text
 from iqchannels.records.operators import full_name
 
 COMPANY_FIELDS = [
@@ -84,7 +85,7 @@ def company_card(name: str | None) -> dict | None:
 
 def find_companies(search: str, limit: int = 10) -> list[dict]:
 	"""Companies whose name or INN matches, for the card's company picker."""
-	search = (search or "").strip()
+	search = search_text(search)
 	if not search:
 		return []
 	pattern = f"%{frappe.db.escape(search, percent=False)[1:-1]}%"

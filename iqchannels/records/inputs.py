@@ -26,3 +26,15 @@ def date_argument(value) -> date:
 		return getdate(value)
 	except (OverflowError, ValueError, TypeError):
 		fail("invalid", "{0} is not a date.", str(value)[:40])
+
+
+MAX_SEARCH = 140
+
+
+def search_text(value) -> str:
+	"""What a person typed into a search box, its spaces collapsed. Longer than anything a person looks
+	for, it is refused: each search compares it with every row it scans."""
+	text = " ".join(str(value or "").split())
+	if len(text) > MAX_SEARCH:
+		fail("invalid", "Search for at most 140 characters.")  # MAX_SEARCH
+	return text

@@ -178,6 +178,7 @@ class TestOneProfile(IQCTestCase):
 		frappe.set_user(self.supervisor)
 		found = clients_api.find_clients("kate@", exclude=keep)
 		self.assertIn(int(other), [int(c.name) for c in found])
+		self.assertRefused(400, clients_api.find_clients, "kate" * 36)  # more than anyone types
 		card = clients_api.merge_clients(keep, other)
 		self.assertEqual(sorted(i.channel_type for i in card.identities), ["API", "Web widget"])
 		self.assertEqual(card.email, "kate@example.com")

@@ -127,6 +127,7 @@ class TestCompanies(IQCTestCase):
 		self.assertIn(name, [c.name for c in clients_api.find_companies("7736207543")])
 		self.assertIn(name, [c.name for c in clients_api.find_companies(name[:12])])
 		self.assertEqual(clients_api.find_companies("   "), [])
+		self.assertRefused(400, clients_api.find_companies, "7" * 141)
 
 	def test_a_client_of_another_line_is_not_shown_to_an_operator(self):
 		frappe.set_user(self.stranger)

@@ -14,6 +14,7 @@ from frappe.utils import cint, getdate, now_datetime
 
 from iqchannels.engine.birthdays import balloon, days_to_birthday
 from iqchannels.records import settings
+from iqchannels.records.inputs import search_text
 
 LARGE_LIST_ABOVE = 100
 FIRST_PAGE = 50
@@ -197,7 +198,7 @@ def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 	e-mail, company name or INN (theirs or their company's) matches what is typed, alphabetically.
 	IDs, e-mails and INNs match from their start, names and company names anywhere in them; a fragment
 	that fits more than 50 companies reaches the first 50 of them."""
-	text = " ".join((text or "").split())
+	text = search_text(text)
 	if len(text) < MIN_SEARCH:
 		return []
 	escaped = frappe.db.escape(text, percent=False)[1:-1]

@@ -11,6 +11,7 @@ from iqchannels.records import roles, settings
 from iqchannels.records.clients import DETAIL_FIELDS
 from iqchannels.records.companies import company_card
 from iqchannels.records.conversations import collaborators
+from iqchannels.records.inputs import search_text
 from iqchannels.records.operators import full_name, held_conversations, lines_of, operator_doc, slots_of
 from iqchannels.records.permissions import is_collaborator
 from iqchannels.views.call_history import call_count
@@ -174,7 +175,7 @@ def client_card(client: str | int) -> dict:
 def find_clients(search: str, exclude: str | int | None = None, limit: int = 10) -> list[dict]:
 	"""Profiles whose name, e-mail, phone or one of whose identities matches `search`, among those the
 	current user may see (supervisors: all; operators: the clients of conversations they see)."""
-	search = (search or "").strip()
+	search = search_text(search)
 	if len(search) < 2:
 		return []
 	pattern = f"%{frappe.db.escape(search, percent=False)[1:-1]}%"
