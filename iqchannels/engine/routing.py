@@ -151,6 +151,14 @@ class _Floor:
 		return before
 
 
+def anyone_can_take(operators: Iterable[OperatorState], sticky: StickyPolicy | None = None) -> bool:
+	"""Whether `plan_assignments` could give these operators anything at all: only an Active operator
+	takes conversations, and only with a free slot unless sticky routing may go over slots. When nobody
+	can, the queue need not be read."""
+	over_slots = (sticky or StickyPolicy()).over_slots
+	return any(is_eligible(op) or (over_slots and op.status == OperatorStatus.ACTIVE) for op in operators)
+
+
 def plan_assignments(
 	queue: Iterable[QueuedConversation],
 	operators: Iterable[OperatorState],

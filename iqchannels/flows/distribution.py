@@ -12,13 +12,19 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from iqchannels.engine.model import DomainError
-from iqchannels.engine.routing import Assignment, StickyPolicy, ensure_can_take, plan_assignments
+from iqchannels.engine.routing import (
+	Assignment,
+	StickyPolicy,
+	anyone_can_take,
+	ensure_can_take,
+	plan_assignments,
+)
 from iqchannels.engine.waiting import AnswerState, unanswered
 from iqchannels.flows.lifecycle import CORE_FIELDS, assign, assigned_text, assignment_log_row, requeue
 from iqchannels.records import realtime, settings, wakeups
 from iqchannels.records.lines import is_working_now
 from iqchannels.records.operators import full_name, is_member, line_members, operator_doc, slots_of
-from iqchannels.records.queue import operator_states, queued_conversations
+from iqchannels.records.queue import has_queue, operator_states, queued_conversations
 from iqchannels.records.rows import insert_rows
 
 MANUAL = "manual take"
@@ -64,14 +70,17 @@ def distribute_line(line: str, leave_successor: bool = False) -> list:
 	now = now_datetime()
 	if not is_working_now(line, now):
 		return []  # outside working hours conversations wait; the client was told so
-	queue = queued_conversations(line)
-	if not queue:
+	if not has_queue(line):
 		return []
 	policy = StickyPolicy(
 		window=timedelta(hours=settings.number("sticky_window_hours")),
 		over_slots=bool(settings.settings().sticky_over_slots),
 	)
-	plan = plan_assignments(queue, operator_states(line_members(line)), now=now, sticky=policy)
+	operators = operator_states(line_members(line))
+	# With every operator away or full, a long queue (a night, a flood) is not read at each trigger.
+	if not anyone_can_take(operators, policy):
+		return []
+	plan = plan_assignments(queued_conversations(line), operators, now=now, sticky=policy)
 	if plan and leave_successor:
 		wakeups.successor(line)
 	return apply_plan(line, plan)

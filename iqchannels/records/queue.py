@@ -17,6 +17,13 @@ from iqchannels.records.operators import line_members
 RECENT_HANDLED = 50
 
 
+def has_queue(line: str) -> bool:
+	"""Whether any conversation waits in the line (the line and status index answers)."""
+	return bool(
+		frappe.db.sql("select 1 from `tabIQC Conversation` where line=%s and status='Queued' limit 1", line)
+	)
+
+
 def queued_conversations(line: str) -> list[QueuedConversation]:
 	"""The line's queue, with what sticky routing needs: each client's responsible operator and the
 	operator and close time of the client's last closed conversation."""
