@@ -240,10 +240,11 @@ def main():
 	)
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--port", type=int, default=8061)
-	parser.add_argument("--web-workers", type=int, default=4)
+	# As `bench setup production` sizes gunicorn: twice the CPUs, and one.
+	parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
 	parser.add_argument("--scale", type=float, default=0.1, help="the site's limits are multiplied by it")
 	parser.add_argument("--addresses", type=int, default=4, help="flooding addresses per endpoint")
-	parser.add_argument("--rounds", type=int, default=2)
+	parser.add_argument("--rounds", type=int, default=4)
 	parser.add_argument("--seconds", type=float, default=30, help="of each phase")
 	parser.add_argument("--logs", default=os.environ.get("IQC_LOGS", "/tmp"))
 	args = parser.parse_args()
