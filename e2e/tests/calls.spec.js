@@ -5,7 +5,7 @@
 import { test, expect } from "@playwright/test";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { data, login, shot } from "./helpers.js";
+import { data, login, shot, shown_dialog } from "./helpers.js";
 
 const BENCH = process.env.IQC_BENCH_DIR;
 const MANGO_API = `http://127.0.0.1:${process.env.IQC_MANGO_PORT || 8795}`;
@@ -164,7 +164,7 @@ test("a ringing call pops up with the caller's card, shows in the history with i
 
 	// The client is reached: Ann records it and the request closes as called back.
 	await bar.locator('[data-outcome="Reached"]').click();
-	const dialog = ann.locator(".modal.show");
+	const dialog = await shown_dialog(ann);
 	await dialog.locator('textarea[data-fieldname="note"]').fill("Parcel rescheduled for Friday");
 	await dialog.locator(".btn-primary").click();
 	await expect(dialog).toBeHidden();

@@ -40,3 +40,10 @@ export function client_writes(request, client_id, text) {
 export async function shot(page, name) {
 	await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
+
+// A Frappe dialog once Bootstrap has finished showing it. A click during its fade-in runs the dialog's
+// action, but Bootstrap ignores the hide that follows, and the dialog stays open over the page.
+export async function shown_dialog(page) {
+	await page.waitForFunction(() => window.cur_dialog && window.cur_dialog.display);
+	return page.locator(".modal.show");
+}

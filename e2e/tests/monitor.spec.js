@@ -2,7 +2,7 @@
 // workspace's numbers and a report with its chart.
 import { test, expect } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import { data, login, client_writes, shot } from "./helpers.js";
+import { data, login, client_writes, shot, shown_dialog } from "./helpers.js";
 
 async function supervisor(browser) {
 	const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -32,7 +32,7 @@ test("the supervisor watches the floor live and steps in", async ({ browser, req
 
 	// Sue gives it to Ann by hand, although Ann is Away.
 	await row.locator('[data-action="assign"]').click();
-	const dialog = sue.locator(".modal.show");
+	const dialog = await shown_dialog(sue);
 	await dialog.locator('select[data-fieldname="operator"]').selectOption(data.ann);
 	await dialog.locator(".btn-primary").click();
 	await expect(row).toContainText("Ann");
@@ -42,7 +42,7 @@ test("the supervisor watches the floor live and steps in", async ({ browser, req
 	// Ann is sent on a break, with the reason logged; her conversation goes back to the queue.
 	const ann_row = sue.locator(`[data-testid="monitor-operators"] [data-operator="${data.ann}"]`);
 	await ann_row.locator("select").selectOption("Break");
-	const prompt = sue.locator(".modal.show");
+	const prompt = await shown_dialog(sue);
 	await prompt.locator('textarea[data-fieldname="reason"]').fill("Team meeting");
 	await prompt.locator(".btn-primary").click();
 	await expect(ann_row.locator("select")).toHaveAttribute("data-status", "Break");

@@ -3,7 +3,7 @@
 // visitor reads of it in the web chat; a colleague's list follows live.
 import { randomUUID } from "node:crypto";
 import { test, expect } from "@playwright/test";
-import { data, login, client_writes, shot } from "./helpers.js";
+import { data, login, client_writes, shot, shown_dialog } from "./helpers.js";
 
 test("close a conversation into a ticket, a sub-ticket postponed, the ticket resolved, the client told", async ({ browser }) => {
 	const ann = await login(browser, data.ann);
@@ -34,7 +34,7 @@ test("close a conversation into a ticket, a sub-ticket postponed, the ticket res
 
 	// Close and open a ticket: the subject is the visitor's last words.
 	await ann.locator('[data-action="close-ticket"]').click();
-	const dialog = ann.locator(".modal.show");
+	const dialog = await shown_dialog(ann);
 	await expect(dialog.locator('input[data-fieldname="subject"]')).toHaveValue(complaint);
 	await dialog.locator('select[data-fieldname="ticket_type"]').selectOption(data.ticket_type);
 	await dialog.locator('select[data-fieldname="priority"]').selectOption("High");
@@ -83,7 +83,7 @@ test("close a conversation into a ticket, a sub-ticket postponed, the ticket res
 
 	// A sub-ticket for the courier.
 	await pane.locator('[data-ticket-action="sub_ticket"]').click();
-	const sub_dialog = ann.locator(".modal.show");
+	const sub_dialog = await shown_dialog(ann);
 	await sub_dialog.locator('input[data-fieldname="subject"]').fill("Send a courier with a new parcel");
 	await sub_dialog.locator(".btn-primary").click();
 	await expect(sub_dialog).toBeHidden();
@@ -135,7 +135,7 @@ test("close a conversation into a ticket, a sub-ticket postponed, the ticket res
 	await pane.locator(`[data-testid="sub-tickets"] [data-ticket="${sub_number}"]`).click();
 	await expect(pane.getByTestId("ticket-title")).toHaveText(`#${sub_number} Send a courier with a new parcel`);
 	await pane.locator('[data-ticket-action="close"]').click();
-	await ann.locator(".modal.show .btn-primary").click();
+	await (await shown_dialog(ann)).locator(".btn-primary").click();
 	await expect(pane.getByTestId("ticket-status")).toHaveText("Closed");
 	await ann.locator('[data-mode="conversations"]').click();
 	await expect(ann.getByTestId("conversation-list")).toBeVisible();
@@ -154,7 +154,7 @@ test("a ticket from an open chat, found by search and filters, watched, handed o
 	await ann.locator(`[data-testid="conversation-list"] [data-conversation="${first.conversation}"]`).click();
 	await expect(ann.getByTestId("history")).toContainText(question);
 	await ann.locator('[data-action="create-ticket"]').click();
-	const dialog = ann.locator(".modal.show");
+	const dialog = await shown_dialog(ann);
 	await expect(dialog.locator('input[data-fieldname="subject"]')).toHaveValue(question);
 	await dialog.locator('select[data-fieldname="priority"]').selectOption("Urgent");
 	await dialog.locator(".btn-primary").click();
@@ -211,7 +211,7 @@ test("a ticket from an open chat, found by search and filters, watched, handed o
 
 	// Closed, then reopened with a comment, then closed for good.
 	await bobs_pane.locator('[data-ticket-action="close"]').click();
-	await bob.locator(".modal.show .btn-primary").click();
+	await (await shown_dialog(bob)).locator(".btn-primary").click();
 	await expect(bobs_pane.getByTestId("ticket-status")).toHaveText("Closed");
 	await bobs_pane.locator('[data-ticket-action="reopen"]').click();
 	await bobs_pane.locator('[data-form="reopen"] [data-field="comment"]').fill("The client asked again");
@@ -220,14 +220,14 @@ test("a ticket from an open chat, found by search and filters, watched, handed o
 	await expect(bobs_pane.getByTestId("ticket-events")).toContainText("The client asked again");
 	await shot(bob, "tickets-09-reopened");
 	await bobs_pane.locator('[data-ticket-action="close"]').click();
-	await bob.locator(".modal.show .btn-primary").click();
+	await (await shown_dialog(bob)).locator(".btn-primary").click();
 	await expect(bobs_pane.getByTestId("ticket-status")).toHaveText("Closed");
 
 	// The floor as it was found: Ann closes the conversation.
 	await ann.locator('[data-mode="conversations"]').click();
 	await ann.locator(`[data-testid="conversation-list"] [data-conversation="${first.conversation}"]`).click();
 	await ann.locator('[data-action="close"]').click();
-	const close = ann.locator(".modal.show");
+	const close = await shown_dialog(ann);
 	await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
 	await close.locator(".btn-primary").click();
 	await expect(close).toBeHidden();

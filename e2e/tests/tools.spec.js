@@ -2,7 +2,7 @@
 // and what happens when the connection drops for a while.
 import { test, expect } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import { data, login, client_writes, shot } from "./helpers.js";
+import { data, login, client_writes, shot, shown_dialog } from "./helpers.js";
 
 // A real 2x2 PNG.
 const PNG = Buffer.from(
@@ -43,8 +43,9 @@ test("files, the client card, search, keyboard, muting and a dropped connection"
 	await ann.locator(".iqc-preview-overlay").click();
 	// A renamed program is refused with a reason.
 	await ann.locator('input[type="file"]').setInputFiles({ name: "cat.png", mimeType: "image/png", buffer: Buffer.from("MZ\x90\x00 not an image") });
-	await expect(ann.locator(".modal.show")).toContainText("is not what its name says");
-	await ann.locator(".modal.show .btn-modal-close, .modal.show [data-dismiss=modal]").first().click();
+	const refusal = await shown_dialog(ann);
+	await expect(refusal).toContainText("is not what its name says");
+	await refusal.locator(".btn-modal-close, [data-dismiss=modal]").first().click();
 
 	// The client card is edited in place; the header follows.
 	await ann.locator('[data-action="edit-client"]').click();

@@ -2,7 +2,7 @@
 // button, messages both ways in real time, typing, a PNG delivered and read, the close and the rating.
 import http from "node:http";
 import { test, expect } from "@playwright/test";
-import { data, login, shot } from "./helpers.js";
+import { data, login, shot, shown_dialog } from "./helpers.js";
 
 // A real PNG: 2×2 pixels.
 const PNG = Buffer.from(
@@ -82,7 +82,7 @@ test("a website visitor and an operator chat both ways, then the visitor rates",
 
 	// Ann closes; the visitor is asked for a rating and gives one.
 	await ann.locator('[data-action="close"]').click();
-	const close = ann.locator(".modal.show");
+	const close = await shown_dialog(ann);
 	await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
 	await close.locator(".btn-primary").click();
 	await expect(close).toBeHidden();
@@ -159,7 +159,7 @@ test("the chat works on another website, live", async ({ browser, baseURL }) => 
 		await expect(chat.locator(".iqc-chat-row.theirs", { hasText: "We see you there too" })).toBeVisible();
 		// Ann closes it, so that her slots are free for the tests after this one.
 		await ann.locator('[data-action="close"]').click();
-		const close = ann.locator(".modal.show");
+		const close = await shown_dialog(ann);
 		await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
 		await close.locator(".btn-primary").click();
 		await expect(chat.locator(".iqc-chat-rating")).toBeVisible();

@@ -1,7 +1,7 @@
 // Two operators and a client conversation, driven through the workspace as operators use it.
 import { test, expect } from "@playwright/test";
 import { randomUUID } from "node:crypto";
-import { data, login, partner, client_writes, shot } from "./helpers.js";
+import { data, login, partner, client_writes, shot, shown_dialog } from "./helpers.js";
 
 test("an assignment, a reply and a note, a transfer accepted, a close with a result", async ({ browser, request }) => {
 	const ann = await login(browser, data.ann);
@@ -77,7 +77,7 @@ test("an assignment, a reply and a note, a transfer accepted, a close with a res
 	await bob.locator('[data-status="Active"]').click();
 	await expect(bob.locator('[data-status="Active"]')).toHaveClass(/btn-primary/);
 	await ann.locator('[data-action="transfer"]').click();
-	const dialog = ann.locator(".modal.show");
+	const dialog = await shown_dialog(ann);
 	await dialog.locator('select[data-fieldname="to_operator"]').selectOption(data.bob);
 	await dialog.locator('textarea[data-fieldname="comment"]').fill("Parcel question, you know the courier");
 	await dialog.locator(".btn-primary").click();
@@ -98,7 +98,7 @@ test("an assignment, a reply and a note, a transfer accepted, a close with a res
 
 	// Bob closes it with a result; it leaves his open conversations.
 	await bob.locator('[data-action="close"]').click();
-	const close = bob.locator(".modal.show");
+	const close = await shown_dialog(bob);
 	await close.locator('select[data-fieldname="result"]').selectOption("Resolved");
 	await close.locator(".btn-primary").click();
 	await expect(close).toBeHidden();
