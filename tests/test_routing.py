@@ -112,33 +112,6 @@ def test_plan_invariants(queue, operators):
 	assert plan_assignments(list(reversed(queue)), list(reversed(operators))) == plan
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-	queue=st.lists(
-		st.builds(
-			QueuedConversation,
-			name=st.uuids().map(str),
-			priority=st.sampled_from([0, 1000]),
-			waiting_since=st.datetimes(min_value=T0 - timedelta(days=1), max_value=T0),
-			previous_operator=st.none() | st.text("abcdefgh", min_size=1, max_size=4),
-			previous_closed_at=st.none() | st.datetimes(min_value=T0 - timedelta(days=2), max_value=T0),
-			responsible_operator=st.none() | st.text("abcdefgh", min_size=1, max_size=4),
-		),
-		max_size=20,
-		unique_by=lambda c: c.name,
-	),
-	operators=operator_lists,
-	over_slots=st.booleans(),
-)
-def test_the_queue_is_skipped_only_when_nobody_could_take_from_it(queue, operators, over_slots):
-	sticky = StickyPolicy(over_slots=over_slots)
-	plan = plan_assignments(queue, operators, now=T0, sticky=sticky)
-	if not anyone_can_take(operators, sticky):
-		assert plan == []
-	elif queue and not over_slots:
-		assert plan, "an Active operator with a free slot takes the first conversation"
-
-
 def test_nobody_can_take_when_everyone_is_away_or_full():
 	away = [OperatorState("ann", "Away", 5, 0), OperatorState("bob", "Active", 2, 2)]
 	assert not anyone_can_take(away)

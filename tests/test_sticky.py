@@ -10,6 +10,7 @@ from iqchannels.engine.routing import (
 	OperatorState,
 	QueuedConversation,
 	StickyPolicy,
+	anyone_can_take,
 	plan_assignments,
 )
 
@@ -112,3 +113,14 @@ def test_an_unanswered_conversation_goes_to_someone_else_or_waits():
 	assert plan_assignments([avoided], team(bob_load=1), now=NOW)[0].operator == "bob"
 	alone = [OperatorState("ann", "Active", 5, 0)]
 	assert plan_assignments([avoided], alone, now=NOW) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(queue=queue_st, operators=operators_st, over_slots=st.booleans())
+def test_the_queue_is_skipped_only_when_nobody_could_take_from_it(queue, operators, over_slots):
+	sticky = StickyPolicy(over_slots=over_slots)
+	plan = plan_assignments(queue, operators, now=NOW, sticky=sticky)
+	if not anyone_can_take(operators, sticky):
+		assert plan == []
+	elif queue and not over_slots:
+		assert plan, "an Active operator with a free slot takes the first conversation"
