@@ -16,7 +16,9 @@ from frappe import _
 
 from iqchannels.channels.telegram import CHANNEL_TYPE
 from iqchannels.flows.telegram import log_unreadable, take_update
+from iqchannels.records.channels import cached_channel
 from iqchannels.records.exceptions import fail
+from iqchannels.records.passwords import decrypted
 from iqchannels.records.rate_limit import rate_limit
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -45,21 +47,16 @@ def webhook() -> dict:
 
 def verified_channel(name):
 	"""The enabled Telegram channel the request is for, once the request's secret is the channel's."""
-	found = (
-		frappe.db.get_value("IQC Channel", name, ["name", "channel_type", "enabled"], as_dict=True)
-		if isinstance(name, str) and name
-		else None
-	)
-	channel = frappe.get_cached_doc("IQC Channel", found.name) if found else None
+	channel = cached_channel(name)
 	secret = (
-		channel.get_password("secret", raise_exception=False)
-		if channel and found.channel_type == CHANNEL_TYPE
+		decrypted("IQC Channel", channel.name, "secret")
+		if channel and channel.channel_type == CHANNEL_TYPE
 		else None
 	)
 	given = frappe.get_request_header(SECRET_HEADER) or ""
 	# Compared in constant time, so the answer's timing tells nothing of the secret.
 	if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
 		fail("forbidden", "This request does not come from the channel's Telegram bot.")
-	if not found.enabled:
-		fail("forbidden", "Channel {0} is disabled.", found.name)
+	if not channel.enabled:
+		fail("forbidden", "Channel {0} is disabled.", channel.name)
 	return channel

@@ -19,6 +19,7 @@ import requests
 
 from iqchannels.channels.base import ChannelAdapter
 from iqchannels.engine import calls as engine
+from iqchannels.records.passwords import decrypted
 from iqchannels.records.signing import sign
 
 CHANNEL_TYPE = "Phone"
@@ -74,7 +75,7 @@ def mango_sign(key: str, json_text: str, salt: str) -> str:
 
 
 def mango_signature_ok(channel, key: str | None, json_text: str | None, signature: str | None) -> bool:
-	salt = channel.get_password("secret", raise_exception=False)
+	salt = decrypted("IQC Channel", channel.name, "secret")
 	if not (salt and key and json_text is not None and signature) or key != channel.pbx_api_key:
 		return False
 	return hmac.compare_digest(mango_sign(key, json_text, salt), signature.strip().lower())

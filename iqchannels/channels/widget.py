@@ -27,6 +27,7 @@ from iqchannels.records import signing
 from iqchannels.records.channels import cached_channel
 from iqchannels.records.exceptions import BadSignature, fail
 from iqchannels.records.messages import client_view
+from iqchannels.records.passwords import decrypted
 
 ANONYMOUS_PREFIX = "anon-"
 LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -72,7 +73,7 @@ def secret_of(channel) -> str:
 @request_cache
 def channel_secret(name: str) -> str | None:
 	"""Read once a request: every token, room and link of the request is signed with it."""
-	return frappe.get_cached_doc("IQC Channel", name).get_password("secret", raise_exception=False)
+	return decrypted("IQC Channel", name, "secret")
 
 
 def mac(channel, purpose: str, visitor_id: str) -> str:

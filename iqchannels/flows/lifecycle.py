@@ -28,7 +28,11 @@ MAX_RATING_COMMENT = 1000
 
 def open_conversation(client, channel, text: str = "", subject: str | None = None, autoreplies: bool = True):
 	"""Open the client's next conversation on `channel` and queue it in the line routing chooses;
-	`autoreplies`: greet the client (not when a machine wrote: two autoresponders never ping-pong)."""
+	`autoreplies`: greet the client (not when a machine wrote: two autoresponders never ping-pong).
+
+	Its remarks and autoreplies are not announced one by one: the client's message that opened it
+	(receiving) follows in the same transaction, and its `message-created` has every screen that shows
+	the conversation or its client read the messages again; one event each would only repeat that."""
 	now = now_datetime()
 	choice = line_for(channel, client, text, now)
 	line = frappe.get_cached_doc("IQC Line", choice.line)
@@ -46,11 +50,16 @@ def open_conversation(client, channel, text: str = "", subject: str | None = Non
 		queued_at=now,
 		last_message_at=now,
 	)
+	conversation.flags.opened_here = True
 	add_system_message(
-		conversation, _("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name)
+		conversation,
+		_("Conversation #{0} opened, waiting in line {1}").format(conversation.name, line.name),
+		publish=False,
 	)
 	if choice.rule:
-		add_system_message(conversation, _("Routed to line {0} by rule {1}").format(line.name, choice.rule))
+		add_system_message(
+			conversation, _("Routed to line {0} by rule {1}").format(line.name, choice.rule), publish=False
+		)
 	if autoreplies:
 		greet(conversation, channel, is_working_now(line.name, now))
 	realtime.publish_conversation("conversation-queued", conversation)
@@ -62,13 +71,13 @@ def greet(conversation, channel, working: bool) -> None:
 	"""The autoreplies of a new conversation: off hours, or the greeting and the all-busy notice."""
 	if not working:
 		if off_hours := settings.autoreply(channel, "off_hours_text"):
-			say(conversation, "Bot", off_hours)
+			say(conversation, "Bot", off_hours, publish=False)
 		return
 	if greeting := settings.autoreply(channel, "greeting_text"):
-		say(conversation, "Bot", greeting)
+		say(conversation, "Bot", greeting, publish=False)
 	if template := settings.autoreply(channel, "all_busy_text"):
 		if busy := all_busy_text(conversation, template):
-			say(conversation, "Bot", busy)
+			say(conversation, "Bot", busy, publish=False)
 
 
 def say(conversation, author_type: str, text: str, **fields):

@@ -58,7 +58,9 @@ def find_or_make_client(
 			relabel(channel.name, external_id, label)
 		return owner, False
 	if not join and customer_id:
-		join = frappe.db.get_value("IQC Client", {"customer_id": customer_id}, "name")
+		join = (
+			frappe.db.sql_list("select name from `tabIQC Client` where customer_id=%s", customer_id) or [None]
+		)[0]
 	if join:
 		return attach_identity(join, channel.name, external_id, profile, label), False
 	return create_client(channel, external_id, profile, customer_id, label)

@@ -144,8 +144,8 @@ def client_view(message) -> dict:
 	return row
 
 
-def add_system_message(conversation, text: str):
-	return add_message(conversation, "System", text, internal=True)
+def add_system_message(conversation, text: str, publish: bool = True):
+	return add_message(conversation, "System", text, internal=True, publish=publish)
 
 
 def stored_client_message(channel: str, external_id: str | None):

@@ -41,11 +41,22 @@ def conversation_audience(conversation) -> set[str]:
 	"""The people a conversation concerns by name: its operator, collaborators and those who follow
 	its client. Supervisors hear of every conversation in their room; a queued one's line members in
 	the line's room."""
-	audience = set(collaborators(conversation.name))
+	audience = set(watchers(conversation))
 	if conversation.operator:
 		audience.add(conversation.operator)
-	audience.update(followers_of(conversation.get("client")))
 	return audience
+
+
+def watchers(conversation) -> list[str]:
+	"""Its collaborators and those who follow its client. A conversation opened in this request
+	(`flags.opened_here`, see lifecycle.open_conversation) has no collaborators yet: its client's
+	followers are read once for the request's events, not for each."""
+	flags = getattr(conversation, "flags", None)
+	if flags and flags.get("opened_here"):
+		if flags.get("watchers") is None:
+			flags.watchers = followers_of(conversation.client)
+		return flags.watchers
+	return collaborators(conversation.name) + followers_of(conversation.get("client"))
 
 
 def publish_conversation(
