@@ -8,7 +8,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import cint, now_datetime
 
-from iqchannels.channels.base import ChannelAdapter, DeliveryError, schedule
+from iqchannels.channels.base import ATTEMPT_QUEUE, ChannelAdapter, DeliveryError, schedule
 from iqchannels.channels.delivery_jobs import lost, take_over
 from iqchannels.channels.email import EmailChannel
 from iqchannels.channels.phone import PhoneChannel
@@ -16,6 +16,7 @@ from iqchannels.channels.telegram import TelegramBot
 from iqchannels.channels.webhooks import PartnerApi
 from iqchannels.channels.widget import WebChat
 from iqchannels.records.clients import mark_unreachable
+from iqchannels.records.job_relay import relay
 from iqchannels.records.messages import publish_delivery
 
 ADAPTERS: dict[str, ChannelAdapter] = {
@@ -103,8 +104,10 @@ def retry_due() -> list[int]:
 
 def attempt_job(message: int) -> str:
 	"""The queued attempt of a message; then the delivery jobs still waiting are made in this process
-	rather than each in a job of its own (see channels.delivery_jobs)."""
+	rather than each in a job of its own (see channels.delivery_jobs), and the jobs of this app that
+	come behind them (see job_relay)."""
 	state = attempt(message)
 	frappe.db.commit()
 	take_over(attempt)
+	relay(ATTEMPT_QUEUE)
 	return state

@@ -22,6 +22,7 @@ from iqchannels.engine.routing import (
 from iqchannels.engine.waiting import AnswerState, unanswered
 from iqchannels.flows.lifecycle import CORE_FIELDS, assign, assigned_text, assignment_log_row, requeue
 from iqchannels.records import realtime, settings, wakeups
+from iqchannels.records.job_relay import relay
 from iqchannels.records.lines import is_working_now
 from iqchannels.records.operators import full_name, is_member, line_members, operator_doc, slots_of
 from iqchannels.records.queue import has_queue, operator_states, queued_conversations
@@ -40,7 +41,8 @@ MAX_PASSES = 20
 
 def run(line: str) -> list:
 	"""The background job that distributes a line (enqueued by `wakeups`). While another run of the
-	line is asked for during a pass, the job makes that run itself (see `wakeups.claim`)."""
+	line is asked for during a pass, the job makes that run itself (see `wakeups.claim`); then it runs
+	the jobs of this app waiting behind it (see job_relay)."""
 	wakeups.started(line)
 	assigned, passes = [], 0
 	while True:
@@ -50,7 +52,9 @@ def run(line: str) -> list:
 		frappe.db.commit()
 		passes += 1
 		if passes == MAX_PASSES or not wakeups.claim(line):
-			return assigned
+			break
+	relay(wakeups.QUEUE)
+	return assigned
 
 
 def lock_line(line: str) -> dict:
