@@ -15,6 +15,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import threading
 import time
 from collections import Counter
@@ -65,15 +66,18 @@ def chat_message(channel: str, token: str, text: str) -> bytes:
 
 def paced(rate: float, going, call) -> None:
 	"""Call `call(i)` `rate` times a second while `going()`, on schedule (a late call is not made up
-	twice)."""
+	twice). Each call falls at a random moment of its interval, as calls from many people do: callers
+	paced on the same clock at whole rates would otherwise lock in step, and whether the timed calls
+	met the flood's or fell between them would be decided by the phase's first instant."""
 	started, i = time.perf_counter(), 0
 	while going():
 		call(i)
 		i += 1
-		wait = started + i / rate - time.perf_counter()
+		due = started + (i + random.random()) / rate
+		wait = due - time.perf_counter()
 		while wait > 0 and going():
 			time.sleep(min(wait, 0.1))
-			wait = started + i / rate - time.perf_counter()
+			wait = due - time.perf_counter()
 		if wait < -1:
 			started, i = time.perf_counter(), 0
 

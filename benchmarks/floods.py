@@ -17,9 +17,10 @@ this benchmark's client and the site's server can produce and answer on a small 
 The callers run in processes of their own (`flood_callers.py`): the well-behaved ones in one, each
 flooding address in another at a lower CPU priority, as if it were sent from elsewhere.
 
-Rounds of an unloaded and a flooded phase alternate (--rounds, --seconds each). In both, the partner posts
-a signed message of one of its customers a second and the visitor's tab sends one message a second (both
-well under their limits). In a flooded phase, each of --addresses addresses posts signed messages of new
+Rounds of an unloaded and a flooded phase alternate (--rounds, --seconds each), after a warm-up that is
+not counted. In both, the partner posts a signed message of one of its customers a second and the
+visitor's tab sends one message a second (both well under their limits), each at a random moment of its
+second, as the flood's calls are. In a flooded phase, each of --addresses addresses posts signed messages of new
 customers at 10 times the inbound API's limit, and each of --addresses others sends web-chat messages at
 10 times the chat's per-address limit. It prints:
 
@@ -55,6 +56,9 @@ from site_processes import rq_worker, web_server  # noqa: E402
 PARTNER, FIRST_VISITOR, VISITORS, FIRST_FLOOD = "127.0.0.2", 3, 5, 10
 QUEUES = ("short", "default", "long")
 SETTLE = 5  # seconds: a flood's first, when each address spends its burst allowance
+# Seconds of the well-behaved calls before the first phase, not counted: every web worker has then
+# answered both kinds once, and an unloaded phase is not slowed by the workers' first requests.
+WARM_UP = 10
 DEAD_WEBHOOK = "http://127.0.0.1:9/replies"  # nothing listens: every reply to the partner is retried
 
 
@@ -314,6 +318,8 @@ def run(args, floor, inbound_limit, send_limit, visitor_limit, retry_minutes):
 	flood_started = time.time()
 	for process in callers:
 		process.start()
+	time.sleep(WARM_UP)
+	drained(calls)
 	for _round in range(args.rounds):
 		for current in ("unloaded", "flooded"):
 			began = time.time()
