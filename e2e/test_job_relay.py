@@ -44,9 +44,18 @@ def jobs_run_by(process) -> int:
 	return worker.successful_job_count
 
 
-def test_a_burst_of_distribution_runs_is_one_job_of_the_worker(workers):
-	line, channel, secret, _users = live.setup_floor(operators=2, slots=10)
+def floor_without_waiting_jobs(workers, operators: int, slots: int):
+	"""A line, once a worker has run the desk's jobs for its new users and every job left before; then
+	no worker runs."""
+	floor = live.setup_floor(operators=operators, slots=slots)
+	workers.start()
 	live.settle()
+	workers.stop()
+	return floor
+
+
+def test_a_burst_of_distribution_runs_is_one_job_of_the_worker(workers):
+	line, channel, secret, _users = floor_without_waiting_jobs(workers, operators=2, slots=10)
 	for n in range(6):
 		answer = live.client_message(channel, secret, f"relay-{frappe.generate_hash(length=6)}-{n}")
 		assert answer.status_code == 201, answer.text
@@ -63,8 +72,7 @@ def test_a_burst_of_distribution_runs_is_one_job_of_the_worker(workers):
 
 
 def test_another_kind_of_job_is_not_held_back_by_the_relay(workers):
-	line, _channel, _secret, _users = live.setup_floor(operators=1, slots=1)
-	live.settle()
+	line, _channel, _secret, _users = floor_without_waiting_jobs(workers, operators=1, slots=1)
 	first, other, last = queued(RUN, line=line), queued("frappe.ping"), queued(RUN, line=line)
 	workers.start()
 

@@ -16,6 +16,7 @@ recovers it (the next trigger of a line, `retry_due` for a delivery).
 The kinds are named by their dotted paths, the one way this layer knows the jobs of the layers above.
 """
 
+import contextlib
 import time
 
 import frappe
@@ -86,7 +87,8 @@ def run_here(job: Job, queue, worker_name: str) -> bool:
 		frappe.get_attr(spec["method"])(**(spec.get("kwargs") or {}))
 		frappe.db.commit()
 	except Exception:
-		frappe.db.rollback()
+		with contextlib.suppress(Exception):  # the database may be what failed
+			frappe.db.rollback()
 		frappe.logger("iqchannels").exception(f"relayed job {job.id} failed")
 		with queue.connection.pipeline() as pipeline:
 			job.set_status(JobStatus.FAILED, pipeline=pipeline)

@@ -6,7 +6,6 @@ message about a millisecond; this is the same read and decryption in one plain s
 """
 
 import frappe
-from frappe.utils.password import decrypt
 
 
 def decrypted(doctype: str, name: str, fieldname: str) -> str | None:
@@ -18,4 +17,8 @@ def decrypted(doctype: str, name: str, fieldname: str) -> str | None:
 	)
 	if not rows or not rows[0][0]:
 		return None
+	# Imported here: it brings in passlib, which a background job (a fresh fork of its worker) would
+	# otherwise import for nothing whenever it touches a channel.
+	from frappe.utils.password import decrypt
+
 	return decrypt(rows[0][0], key=f"{doctype}.{name}.{fieldname}")
