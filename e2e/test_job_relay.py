@@ -16,18 +16,7 @@ from rq.job import Job, JobStatus
 RUN = "iqchannels.flows.distribution.run"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def site():
-	live.connect()
-	yield
-	frappe.destroy()
-
-
-@pytest.fixture
-def workers():
-	started = live.Workers()
-	yield started
-	started.stop()
+pytestmark = pytest.mark.usefixtures("connected")
 
 
 def queued(method: str, **kwargs) -> str:

@@ -13,11 +13,7 @@ import requests
 COPIES = 10
 
 
-@pytest.fixture(scope="module", autouse=True)
-def site():
-	live.connect()
-	yield
-	frappe.destroy()
+pytestmark = pytest.mark.usefixtures("connected")
 
 
 @pytest.fixture(scope="module")

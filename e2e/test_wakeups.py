@@ -19,18 +19,7 @@ import requests
 BOUND = 2.0  # seconds from the end of the run, or from the message, to the assignment
 
 
-@pytest.fixture(scope="module", autouse=True)
-def site():
-	live.connect()
-	yield
-	frappe.destroy()
-
-
-@pytest.fixture
-def workers():
-	started = live.Workers()
-	yield started
-	started.stop()
+pytestmark = pytest.mark.usefixtures("connected")
 
 
 @pytest.fixture
