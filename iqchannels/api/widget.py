@@ -145,7 +145,8 @@ def send_file(channel: str, token: str, local_id: str | None = None, language: s
 	limit = settings.max_file_size_mb() * 1024 * 1024
 	# Read one byte past the limit: enough to refuse a larger file without holding all of it.
 	content = sent.stream.read(limit + 1)
-	name = clean_text(sent.filename, PROFILE_TEXT_LENGTH)
+	# The name becomes the message's text; its stored copy gets a shorter one where needed (files.store).
+	name = clean_text(sent.filename, settings.number("max_message_length"))
 	# Checked before a client is made, so a refused file leaves no trace; stored only once the message
 	# is known to be new, so a retried upload stores nothing.
 	upload = files.checked(name, content)

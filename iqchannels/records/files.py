@@ -33,6 +33,9 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OLE_EXTENSIONS = {"doc", "xls", "ppt"}
 TEXT_EXTENSIONS = {"txt", "csv"}
 KIND_BY_MIME = {"image": "Image", "video": "Video", "audio": "Audio"}
+# A stored copy's name must fit a file system's 255 bytes and Frappe's 140-character File name, with room
+# for the suffix Frappe adds to keep it unique and for ".preview.png"; the message keeps the full name.
+STORED_NAME_BYTES = 100
 
 
 def allowed_extensions() -> set[str]:
@@ -109,10 +112,18 @@ def store(upload: Upload) -> dict:
 	"""Store a checked file privately: the fields of the message that carries it (kind, attachment and,
 	for images browsers cannot show, a PNG preview). The message that names the files in its Attach
 	fields becomes their owner when it is saved."""
-	fields = {"kind": upload.kind, "attachment": private_file(upload.name, upload.content)}
+	name = stored_name(upload.name)
+	fields = {"kind": upload.kind, "attachment": private_file(name, upload.content)}
 	if upload.preview:
-		fields["preview"] = private_file(os.path.splitext(upload.name)[0] + ".preview.png", upload.preview)
+		fields["preview"] = private_file(os.path.splitext(name)[0] + ".preview.png", upload.preview)
 	return fields
+
+
+def stored_name(filename: str) -> str:
+	"""The file's name cut to STORED_NAME_BYTES of UTF-8, its extension kept whole."""
+	stem, extension = os.path.splitext(filename)
+	room = STORED_NAME_BYTES - len(extension.encode())
+	return stem.encode()[:room].decode(errors="ignore") + extension
 
 
 def private_file(name: str, content: bytes) -> str:

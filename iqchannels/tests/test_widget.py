@@ -288,6 +288,15 @@ class TestWidget(IQCTestCase):
 			frappe.db.commit()
 		self.assertEqual(self.written(), before, "refused files leave nothing behind")
 
+	def test_a_file_with_a_very_long_name_is_kept_under_its_whole_name(self):
+		token = self.visitor()
+		name = "Договір оренди " * 30 + ".pdf"  # far past a file system's 255 bytes
+		response = self.upload(token, name, sample_files.PDF)
+		self.assertEqual(response.status_code, 201, response.text[:300])
+		sent = response.json["message"]["message"]
+		self.assertEqual(sent["text"], name.strip())
+		self.assertEqual(self.get(sent["attachment"]).data, sample_files.PDF)
+
 	def test_a_tiff_gets_a_png_preview_browsers_can_show(self):
 		token = self.visitor()
 		sent = self.upload(token, "scan.tiff", sample_files.image("TIFF")).json["message"]["message"]
