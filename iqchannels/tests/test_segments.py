@@ -6,6 +6,7 @@ from frappe.client import delete, insert
 from frappe.client import get as frappe_get
 from frappe.utils import today
 
+from iqchannels.api import clients as clients_api
 from iqchannels.api import lines as lines_api
 from iqchannels.api import operator as api
 from iqchannels.api import supervisor
@@ -88,6 +89,21 @@ class TestSegments(IQCTestCase):
 			insert,
 			{"doctype": "IQC Supervisor Segment", "user": self.limited, "segment": self.retail},
 		)
+
+	def test_a_limited_supervisor_finds_only_their_segments_clients_to_merge(self):
+		clients = [
+			frappe.db.get_value("IQC Conversation", c, "client")
+			for c in (self.retail_chat, self.business_chat)
+		]
+		for client in clients:
+			frappe.db.set_value("IQC Client", client, "full_name", "Olena Kovalenko")
+
+		def found(user):
+			return {str(c.name) for c in self.as_user(user, clients_api.find_clients, "Kovalenko")}
+
+		self.assertEqual(found(self.limited), {clients[0]})
+		self.assertEqual(found(self.free), set(clients))
+		self.assertEqual(found(self.bob), {clients[1]})
 
 	def test_the_workspace_filters_by_segment_and_shows_it(self):
 		both = make_line([self.ann])

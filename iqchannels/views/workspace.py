@@ -8,6 +8,7 @@ from frappe.utils import cint, now_datetime
 
 from iqchannels.flows.client_tasks import deal_app, tasks_of
 from iqchannels.records import roles, settings
+from iqchannels.records.client_access import reach_condition
 from iqchannels.records.clients import DETAIL_FIELDS
 from iqchannels.records.companies import company_card
 from iqchannels.records.conversations import collaborators
@@ -174,31 +175,22 @@ def client_card(client: str | int) -> dict:
 
 def find_clients(search: str, exclude: str | int | None = None, limit: int = 10) -> list[dict]:
 	"""Profiles whose name, e-mail, phone or one of whose identities matches `search`, among those the
-	current user may see (supervisors: all; operators: the clients of conversations they see)."""
+	current user reaches (records/client_access)."""
 	search = search_text(search)
 	if len(search) < 2:
 		return []
 	pattern = f"%{frappe.db.escape(search, percent=False)[1:-1]}%"
-	rows = frappe.db.sql(
-		"""select distinct c.name, c.full_name, c.email, c.phone from `tabIQC Client` c
+	reachable, values = reach_condition()
+	return frappe.db.sql(
+		f"""select distinct c.name, c.full_name, c.email, c.phone from `tabIQC Client` c
 		left join `tabIQC Client Identity` i on i.parent = c.name and i.parenttype = 'IQC Client'
 		where c.merged_into is null and c.name != %(exclude)s and (c.full_name like %(p)s
 			or c.email like %(p)s or c.phone like %(p)s or i.external_id like %(p)s or i.label like %(p)s)
+			and {reachable}
 		order by c.last_seen_at desc limit %(limit)s""",
-		{"p": pattern, "exclude": str(cint(exclude)), "limit": limit * 3},
+		{**values, "p": pattern, "exclude": str(cint(exclude)), "limit": limit},
 		as_dict=True,
 	)
-	if not roles.is_supervisor() and rows:
-		seen = set(
-			frappe.get_list(
-				"IQC Conversation",
-				filters={"client": ["in", [str(r.name) for r in rows]]},
-				pluck="client",
-				distinct=True,
-			)
-		)
-		rows = [r for r in rows if str(r.name) in seen]
-	return rows[:limit]
 
 
 def counters(user: str) -> dict:
