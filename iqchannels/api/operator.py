@@ -9,10 +9,9 @@ from frappe.utils import cint, getdate
 from iqchannels.flows import distribution, lifecycle, transfers
 from iqchannels.flows.replies import post_operator_message
 from iqchannels.flows.statuses import change_status
-from iqchannels.records import roles, segments
+from iqchannels.records import inputs, roles, segments
 from iqchannels.records.conversations import collaborators
 from iqchannels.records.exceptions import fail, http_errors
-from iqchannels.records.inputs import search_text
 from iqchannels.records.messages import client_history, original_html
 from iqchannels.records.operators import lines_of, mark_seen, operator_doc
 from iqchannels.records.permissions import can_see_conversation, is_collaborator
@@ -48,7 +47,6 @@ INBOX_SORTS = {
 	"unread": "unread_count desc, last_message_at desc",
 	"oldest": "opened_at asc",
 }
-MAX_PAGE = 200
 
 
 def require_operator() -> str:
@@ -177,8 +175,8 @@ def inbox(
 		or_filters=or_filters,
 		fields=INBOX_FIELDS,
 		order_by=order_by,
-		start=max(cint(start), 0),
-		page_length=min(max(cint(page_length), 1), MAX_PAGE),
+		start=inputs.page_start(start),
+		page_length=inputs.page_length(page_length),
 	)
 	for row in rows:
 		row.client = cint(row.client)
@@ -198,7 +196,7 @@ def collaborating_in(user: str) -> list[int]:
 
 def search_filters(search: str) -> dict:
 	"""Match a conversation number, or a client's name, phone or e-mail."""
-	term = search_text(search)
+	term = inputs.search_text(search)
 	or_filters = {"client_name": ["like", f"%{term}%"]}
 	if term.lstrip("#").isdigit():
 		or_filters["name"] = cint(term.lstrip("#"))
@@ -223,7 +221,7 @@ def messages(conversation: str | int, before: int | None = None, limit: int = 50
 	"""
 	doc = visible_conversation(conversation)
 	before = cint(before) or None
-	page = client_history(doc.client, before=before, limit=min(max(cint(limit), 1), MAX_PAGE))
+	page = client_history(doc.client, before=before, limit=inputs.page_length(limit))
 	page = with_calls(doc.client, page, before)
 	return with_ticket_events(doc.client, page, latest=before is None)
 

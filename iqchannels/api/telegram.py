@@ -8,7 +8,6 @@ so that Telegram does not send it again; 5xx (Telegram then retries) only when t
 handled now: a file that could not be fetched, the database busy.
 """
 
-import hmac
 import json
 
 import frappe
@@ -20,6 +19,7 @@ from iqchannels.records.channels import cached_channel
 from iqchannels.records.exceptions import fail
 from iqchannels.records.passwords import decrypted
 from iqchannels.records.rate_limit import rate_limit
+from iqchannels.records.signing import same
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
@@ -55,7 +55,7 @@ def verified_channel(name):
 	)
 	given = frappe.get_request_header(SECRET_HEADER) or ""
 	# Compared in constant time, so the answer's timing tells nothing of the secret.
-	if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
+	if not secret or not same(secret, given):
 		fail("forbidden", "This request does not come from the channel's Telegram bot.")
 	if not channel.enabled:
 		fail("forbidden", "Channel {0} is disabled.", channel.name)

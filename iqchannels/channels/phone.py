@@ -10,7 +10,6 @@ object per event signed like the inbound API (HMAC-SHA256 of the raw body with t
 """
 
 import hashlib
-import hmac
 import json
 from datetime import datetime, timezone
 
@@ -20,7 +19,7 @@ import requests
 from iqchannels.channels.base import ChannelAdapter
 from iqchannels.engine import calls as engine
 from iqchannels.records.passwords import decrypted
-from iqchannels.records.signing import sign
+from iqchannels.records.signing import same, sign
 
 CHANNEL_TYPE = "Phone"
 MANGO, GENERIC = "Mango Office", "Generic"
@@ -78,7 +77,7 @@ def mango_signature_ok(channel, key: str | None, json_text: str | None, signatur
 	salt = decrypted("IQC Channel", channel.name, "secret")
 	if not (salt and key and json_text is not None and signature) or key != channel.pbx_api_key:
 		return False
-	return hmac.compare_digest(mango_sign(key, json_text, salt), signature.strip().lower())
+	return same(mango_sign(key, json_text, salt), signature.strip().lower())
 
 
 def mango_form(channel, payload: dict) -> dict:

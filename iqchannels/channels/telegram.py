@@ -35,7 +35,7 @@ from frappe import _
 from frappe.utils import cint, get_url
 
 from iqchannels.channels.base import ChannelAdapter, DeliveryError, Inbound
-from iqchannels.records import channel_errors, files, settings
+from iqchannels.records import channel_errors, files, settings, signing
 from iqchannels.records.clients import identity_owner
 from iqchannels.records.messages import stored_client_message
 
@@ -352,7 +352,7 @@ def start_join(channel, payload: str, user_id: int) -> str | None:
 	if not match or not channel.get_password("secret", raise_exception=False):
 		return None
 	client, expires, signature = match.groups()
-	if not hmac.compare_digest(start_signature(channel, int(client), expires), signature):
+	if not signing.same(start_signature(channel, int(client), expires), signature):
 		return None
 	if int(expires, 36) < time.time():
 		return None

@@ -100,7 +100,7 @@ def visitor_of(channel, token) -> str:
 		visitor_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
 	except (binascii.Error, UnicodeDecodeError):
 		raise_bad_token()
-	if not hmac.compare_digest(mac(channel, "visitor", visitor_id), given):
+	if not signing.same(mac(channel, "visitor", visitor_id), given):
 		raise_bad_token()
 	return visitor_id
 
@@ -202,5 +202,5 @@ def check_file_link(channel, message, expires, signature) -> None:
 	if cint(expires) < time.time():
 		fail("forbidden", "This link has expired: reopen the chat to get a fresh one.")
 	expected = mac(channel, "file", f"{cint(message)}:{cint(expires)}")
-	if not hmac.compare_digest(expected, str(signature or "")):
+	if not signing.same(expected, signature):
 		fail("forbidden", "This link is not valid.")

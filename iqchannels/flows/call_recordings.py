@@ -16,6 +16,7 @@ from frappe.utils.password import get_encryption_key
 
 from iqchannels.channels.phone import PbxError, PbxUnavailable, fetch_recording
 from iqchannels.records.exceptions import fail
+from iqchannels.records.signing import same
 
 LINK_MINUTES = 15
 EXTENSIONS = {
@@ -79,4 +80,4 @@ def link_valid(call: str, expires, token: str | None) -> bool:
 		return False
 	if expires < time.time() or not token:
 		return False
-	return hmac.compare_digest(link_token(str(call), expires), str(token))
+	return same(link_token(str(call), expires), token)

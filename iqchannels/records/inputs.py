@@ -4,7 +4,7 @@ malformed (layer: records and infrastructure)."""
 from datetime import date
 
 import frappe
-from frappe.utils import getdate
+from frappe.utils import cint, getdate
 
 from iqchannels.records.exceptions import fail
 
@@ -26,6 +26,20 @@ def date_argument(value) -> date:
 		return getdate(value)
 	except (OverflowError, ValueError, TypeError):
 		fail("invalid", "{0} is not a date.", str(value)[:40])
+
+
+MAX_PAGE = 200
+# No list has a billion rows: a larger start is a typing error, answered with an empty page (and a start
+# past what MariaDB's LIMIT takes would be a server error).
+MAX_START = 1_000_000_000
+
+
+def page_start(value) -> int:
+	return min(max(cint(value), 0), MAX_START)
+
+
+def page_length(value, default: int = 50) -> int:
+	return min(max(cint(value) or default, 1), MAX_PAGE)
 
 
 MAX_SEARCH = 140

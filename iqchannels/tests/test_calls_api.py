@@ -230,6 +230,7 @@ class TestRecordings(StandinCase):
 		calls_api.play(**query)
 		self.assertTrue(frappe.local.response.filecontent.startswith(b"RIFF"))
 		self.assertRefused(403, calls_api.play, query["call"], query["expires"], "0" * 64)
+		self.assertRefused(403, calls_api.play, query["call"], query["expires"], "é" * 64)
 		self.assertRefused(403, calls_api.play, query["call"], int(time.time()) - 1, query["token"])
 		self.assertRefused(403, calls_api.play, str(int(query["call"]) + 1), query["expires"], query["token"])
 

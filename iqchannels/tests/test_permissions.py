@@ -78,6 +78,7 @@ class TestPermissions(IQCTestCase):
 	def test_supervisor_sees_everything(self):
 		frappe.set_user(make_supervisor())
 		every = {row.name for row in api.inbox("all", page_length=200)}
+		self.assertEqual(api.inbox("all", start="9" * 40), [], "a page past the end is empty")
 		self.assertTrue({self.anns, self.sales_queued, self.billing_queued} <= every)
 		self.assertTrue(api.messages(self.billing_queued)["messages"])
 

@@ -185,6 +185,9 @@ class TestWhoSeesWhat(TicketTestCase):
 		self.assertEqual([t.name for t in api.tickets(view="all")["tickets"]][:1], [ticket.name])
 		frappe.set_user(self.bob)
 		self.assertEqual([t.name for t in api.tickets(view="lines")["tickets"]], [ticket.name])
+		self.assertEqual(
+			api.tickets(view="lines", start="9" * 40)["tickets"], [], "a page past the end is empty"
+		)
 		api.watch(ticket.name)
 		self.assertEqual(api.tickets(view="watched")["counters"]["watched"], 1)
 

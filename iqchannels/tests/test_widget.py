@@ -219,6 +219,7 @@ class TestWidget(IQCTestCase):
 				alice[:-1] + ("0" if alice[-1] != "0" else "1"),
 				"",
 				"a" * 500,
+				alice.split(".")[0] + ".підпис",
 			):
 				response = self.post("history", token=token)
 				self.assertIn(response.status_code, (400, 401), token)

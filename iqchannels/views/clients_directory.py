@@ -13,13 +13,10 @@ import frappe
 from frappe.utils import cint, getdate, now_datetime
 
 from iqchannels.engine.birthdays import balloon, days_to_birthday
-from iqchannels.records import settings
-from iqchannels.records.inputs import search_text
+from iqchannels.records import inputs, settings
 
 LARGE_LIST_ABOVE = 100
 FIRST_PAGE = 50
-MAX_PAGE = 200
-MAX_START = 1_000_000_000
 SEARCH_LIMIT = 20
 MIN_SEARCH = 2
 RELEVANCE_DEFAULT, RELEVANCE_MIN, RELEVANCE_MAX = 60, 7, 90
@@ -198,7 +195,7 @@ def search(line: str, text: str, limit: int = SEARCH_LIMIT) -> list[str]:
 	e-mail, company name or INN (theirs or their company's) matches what is typed, alphabetically.
 	IDs, e-mails and INNs match from their start, names and company names anywhere in them; a fragment
 	that fits more than 50 companies reaches the first 50 of them."""
-	text = search_text(text)
+	text = inputs.search_text(text)
 	if len(text) < MIN_SEARCH:
 		return []
 	escaped = frappe.db.escape(text, percent=False)[1:-1]
@@ -285,9 +282,8 @@ def rows_of(line: str, clients: list[str], user: str) -> list[dict]:
 def clients_view(line: str, user: str, start: int = 0, page_length: int = FIRST_PAGE) -> dict:
 	"""The Clients view of one line for one operator."""
 	prefs = preferences(user)
-	page_length = min(max(cint(page_length) or FIRST_PAGE, 1), MAX_PAGE)
-	# No line has a billion clients: a larger start is a typing error, answered with an empty page.
-	start = min(max(cint(start), 0), MAX_START)
+	page_length = inputs.page_length(page_length, FIRST_PAGE)
+	start = inputs.page_start(start)
 	if is_large(line):
 		relevant = relevant_clients(line, user, prefs["relevance_days"])
 		page, more = relevant[start : start + page_length], len(relevant) > start + page_length

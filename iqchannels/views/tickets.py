@@ -7,7 +7,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from iqchannels.engine.tickets import ACTIVE, DONE
 from iqchannels.flows.tickets import can_work
-from iqchannels.records import roles
+from iqchannels.records import inputs, roles
 from iqchannels.records.exceptions import fail
 from iqchannels.records.operators import full_name, lines_of
 from iqchannels.records.tickets import ROW_FIELDS, decorate, row, watchers_of
@@ -17,7 +17,6 @@ VIEWS = ("mine", "lines", "watched", "postponed", "overdue", "all")
 ACTIVE_STATUSES = sorted(status.value for status in ACTIVE)
 STATUSES = ACTIVE_STATUSES + sorted(status.value for status in DONE)
 RECENT_DONE = 5
-MAX_PAGE = 200
 
 
 def view_filters(view: str, user: str) -> dict:
@@ -80,8 +79,8 @@ def ticket_list(
 		or_filters=or_filters,
 		fields=ROW_FIELDS,
 		order_by="modified desc",
-		start=max(int(start or 0), 0),
-		page_length=min(max(int(limit or 50), 1), MAX_PAGE),
+		start=inputs.page_start(start),
+		page_length=inputs.page_length(limit),
 	)
 	now = now_datetime()
 	return {"tickets": [decorate(r, now) for r in rows], "counters": counters(user)}
@@ -177,7 +176,7 @@ def client_tickets(client: str) -> dict:
 		filters={"client": str(client), "status": ["in", ACTIVE_STATUSES]},
 		fields=ROW_FIELDS,
 		order_by="modified desc",
-		limit=MAX_PAGE,
+		limit=inputs.MAX_PAGE,
 	)
 	done = frappe.get_all(
 		"IQC Ticket",
@@ -211,7 +210,7 @@ def with_ticket_events(client: str, page: dict, latest: bool) -> dict:
 		filters=bounds,
 		fields=["name", "ticket", "event", "status", "user", "at", "note"],
 		order_by="at asc, name asc",
-		limit=MAX_PAGE,
+		limit=inputs.MAX_PAGE,
 	)
 	if not events:
 		return page
@@ -257,7 +256,7 @@ def tickets_for_client(client: str | None, ticket: str | int | None = None) -> d
 		filters["name"] = int(str(ticket).lstrip("#"))
 	rows = (
 		frappe.get_all(
-			"IQC Ticket", filters=filters, fields=CLIENT_FIELDS, order_by="name desc", limit=MAX_PAGE
+			"IQC Ticket", filters=filters, fields=CLIENT_FIELDS, order_by="name desc", limit=inputs.MAX_PAGE
 		)
 		if client
 		else []
