@@ -4,7 +4,7 @@ Everything here is what the operator workspace calls; supervisors may use it too
 """
 
 import frappe
-from frappe.utils import cint, getdate
+from frappe.utils import cint
 
 from iqchannels.flows import distribution, lifecycle, transfers
 from iqchannels.flows.replies import post_operator_message
@@ -162,7 +162,10 @@ def inbox(
 	if date_from or date_to:
 		filters["opened_at"] = [
 			"between",
-			[getdate(date_from or "2000-01-01"), f"{getdate(date_to or '2999-12-31')} 23:59:59.999999"],
+			[
+				inputs.date_argument(date_from or "2000-01-01"),
+				f"{inputs.date_argument(date_to or '2999-12-31')} 23:59:59.999999",
+			],
 		]
 	if sort:
 		if sort not in INBOX_SORTS:

@@ -20,12 +20,16 @@ def json_argument(value, name: str):
 
 
 def date_argument(value) -> date:
-	"""`value` as a date. Frappe refuses text that is no date itself; a number too large for a date or a
-	day that does not exist (30 February) is refused here."""
+	"""`value` as a date. Frappe refuses text that is no date itself; a number too large for a date, a
+	day that does not exist (30 February) and MySQL's zero date (which Frappe reads as no date) are
+	refused here."""
 	try:
-		return getdate(value)
+		found = getdate(value)
 	except (OverflowError, ValueError, TypeError):
+		found = None
+	if found is None:
 		fail("invalid", "{0} is not a date.", str(value)[:40])
+	return found
 
 
 MAX_PAGE = 200

@@ -35,7 +35,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from iqchannels.tests.local_server import JSONHandler, LocalServer
 
 DEFAULT_KEY = "standin-vpbx-api-key-0123456789ab"
 DEFAULT_SALT = "standin-vpbx-api-salt-0123456789a"
@@ -63,7 +64,7 @@ def tone_wav(seconds: float = 0.3, rate: int = 8000) -> bytes:
 	return out.getvalue()
 
 
-class MangoStandin:
+class MangoStandin(LocalServer):
 	def __init__(self, api_key: str = DEFAULT_KEY, api_salt: str = DEFAULT_SALT):
 		self.api_key, self.api_salt = api_key, api_salt
 		self.lock = threading.Lock()
@@ -73,28 +74,10 @@ class MangoStandin:
 		self.links: dict[str, str] = {}  # one-time link -> recording id
 		self.failures: dict[str, int] = {}
 		self.counter = itertools.count(1)
-		self.server = None
-
-	def start(self, port: int = 0) -> str:
-		standin = self
-
-		class Handler(MangoHandler):
-			pass
-
-		Handler.standin = standin
-		self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-		threading.Thread(target=self.server.serve_forever, daemon=True).start()
-		return self.base_url
 
 	@property
 	def base_url(self) -> str:
-		return f"http://127.0.0.1:{self.server.server_address[1]}/vpbx"
-
-	def stop(self) -> None:
-		if self.server:
-			self.server.shutdown()
-			self.server.server_close()
-			self.server = None
+		return f"http://127.0.0.1:{self.port}/vpbx"
 
 	def add_recording(self, recording_id: str, content: bytes | None = None) -> None:
 		with self.lock:
@@ -162,11 +145,8 @@ class MangoStandin:
 			return self.recordings.get(recording_id) if recording_id else None
 
 
-class MangoHandler(BaseHTTPRequestHandler):
+class MangoHandler(JSONHandler):
 	standin: MangoStandin
-
-	def log_message(self, format, *args):  # quiet: tests read `received`, not the log
-		pass
 
 	def do_GET(self):
 		path = urllib.parse.urlparse(self.path).path.strip("/")
@@ -194,7 +174,7 @@ class MangoHandler(BaseHTTPRequestHandler):
 			if not token:
 				return self.answer(404, {"result": 3104})
 			self.send_response(302)
-			self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/files/{token}")
+			self.send_header("Location", f"http://127.0.0.1:{self.standin.port}/files/{token}")
 			self.send_header("Content-Length", "0")
 			self.end_headers()
 			return None
@@ -215,13 +195,8 @@ class MangoHandler(BaseHTTPRequestHandler):
 			return self.answer(404, {"error": "unknown control"})
 		self.answer(200, {"ok": True})
 
-	def answer(self, status: int, body, content_type: str = "application/json"):
-		data = body if isinstance(body, bytes) else json.dumps(body).encode()
-		self.send_response(status)
-		self.send_header("Content-Type", content_type)
-		self.send_header("Content-Length", str(len(data)))
-		self.end_headers()
-		self.wfile.write(data)
+
+MangoStandin.handler_class = MangoHandler
 
 
 def main() -> None:
@@ -230,12 +205,7 @@ def main() -> None:
 	parser.add_argument("--key", default=DEFAULT_KEY)
 	parser.add_argument("--salt", default=DEFAULT_SALT)
 	args = parser.parse_args()
-	standin = MangoStandin(args.key, args.salt)
-	print(standin.start(args.port), flush=True)
-	try:
-		threading.Event().wait()
-	except KeyboardInterrupt:
-		standin.stop()
+	MangoStandin(args.key, args.salt).serve_until_interrupted(args.port)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ import urllib.parse
 import urllib.request
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from iqchannels.tests.local_server import JSONHandler, LocalServer
 
 DEFAULT_TOKEN = "123456789:TEST-standin-token_abcdefghijklmnopqrs"
 DEFAULT_USERNAME = "iqc_standin_bot"
@@ -61,7 +62,7 @@ class ApiError(Exception):
 		return answer
 
 
-class TelegramStandin:
+class TelegramStandin(LocalServer):
 	"""One bot (or several, by token) served over HTTP; the control API is plain Python."""
 
 	def __init__(self, token: str = DEFAULT_TOKEN, username: str = DEFAULT_USERNAME):
@@ -79,39 +80,20 @@ class TelegramStandin:
 		self.update_ids = itertools.count(700000001)
 		self.message_ids = itertools.count(1)
 		self.file_ids = itertools.count(1)
-		self.server: ThreadingHTTPServer | None = None
-		self.thread: threading.Thread | None = None
 		# How a pushed update reaches the webhook: an HTTP POST (url, body, headers) -> status code.
 		# A test may route it through its web application's test client instead of a running server.
 		self.transport = http_post
 
 	# --- control API --------------------------------------------------------------------------------
 
-	def start(self, port: int = 0) -> str:
-		"""Serve on 127.0.0.1 (`port` 0: a free one); returns the base URL (the channel's api_base_url)."""
-		standin = self
-
-		class Handler(RequestHandler):
-			pass
-
-		Handler.standin = standin
-		self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-		self.server.daemon_threads = True
-		self.thread = threading.Thread(target=self.server.serve_forever, name="telegram-standin", daemon=True)
-		self.thread.start()
-		return self.base_url
-
 	@property
 	def base_url(self) -> str:
-		return f"http://127.0.0.1:{self.server.server_address[1]}"
+		return f"http://127.0.0.1:{self.port}"
 
 	def stop(self) -> None:
-		if self.server:
-			with self.condition:
-				self.condition.notify_all()
-			self.server.shutdown()
-			self.server.server_close()
-			self.server = None
+		with self.condition:
+			self.condition.notify_all()  # long polls waiting for updates end at once
+		super().stop()
 
 	def add_bot(self, token: str, username: str) -> None:
 		self.bots[token] = {"id": int(token.split(":")[0]), "username": username}
@@ -452,12 +434,9 @@ def http_post(url: str, body: bytes, headers: dict) -> int:
 		return error.code
 
 
-class RequestHandler(BaseHTTPRequestHandler):
+class RequestHandler(JSONHandler):
 	standin: TelegramStandin
 	protocol_version = "HTTP/1.1"
-
-	def log_message(self, format, *args):  # quiet: tests read `sent`, not the log
-		pass
 
 	def do_GET(self):
 		self.handle_request()
@@ -541,16 +520,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 			return self.answer(200, {"ok": True, "result": standin.webhook})
 		return self.answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
-	def answer(self, status: int, body, content_type: str = "application/json"):
-		data = body if isinstance(body, bytes) else json.dumps(body).encode()
-		self.send_response(status)
-		self.send_header("Content-Type", content_type)
-		self.send_header("Content-Length", str(len(data)))
-		self.end_headers()
-		try:
-			self.wfile.write(data)
-		except (BrokenPipeError, ConnectionResetError):
-			pass  # the caller went away (a poller stopped mid long poll): nothing is confirmed
+
+TelegramStandin.handler_class = RequestHandler
 
 
 def summary(call: dict) -> dict:
@@ -762,12 +733,7 @@ def main() -> None:
 	parser.add_argument("--token", default=DEFAULT_TOKEN)
 	parser.add_argument("--username", default=DEFAULT_USERNAME)
 	args = parser.parse_args()
-	standin = TelegramStandin(args.token, args.username)
-	print(standin.start(args.port), flush=True)
-	try:
-		threading.Event().wait()
-	except KeyboardInterrupt:
-		standin.stop()
+	TelegramStandin(args.token, args.username).serve_until_interrupted(args.port)
 
 
 if __name__ == "__main__":

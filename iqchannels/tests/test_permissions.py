@@ -79,6 +79,7 @@ class TestPermissions(IQCTestCase):
 		frappe.set_user(make_supervisor())
 		every = {row.name for row in api.inbox("all", page_length=200)}
 		self.assertEqual(api.inbox("all", start="9" * 40), [], "a page past the end is empty")
+		self.assertRefused(400, api.inbox, "all", date_to="0000-00-00")
 		self.assertTrue({self.anns, self.sales_queued, self.billing_queued} <= every)
 		self.assertTrue(api.messages(self.billing_queued)["messages"])
 

@@ -134,6 +134,7 @@ class TestStaffing(IQCTestCase):
 		self.assertIn("nothing to replay", str(error))
 		self.assertRefused(400, api.day, [self.line], self.date, str(add_days(DAY.date(), 31)))
 		self.assertRefused(400, api.day, [self.line], self.date, str(add_days(DAY.date(), -2)))
+		self.assertRefused(400, api.day, [self.line], self.date, "0000-00-00")  # MySQL's zero date
 		self.assertRefused(400, api.day, [], self.date)
 		self.assertRefused(404, api.day, ["No such line"], self.date)
 		for staffing in (
