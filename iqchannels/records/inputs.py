@@ -1,10 +1,10 @@
 """Arguments as people and programs send them, read with a refusal a person understands when they are
 malformed (layer: records and infrastructure)."""
 
-from datetime import date
+from datetime import date, datetime
 
 import frappe
-from frappe.utils import cint, getdate
+from frappe.utils import add_days, cint, get_datetime, getdate, today
 
 from iqchannels.records.exceptions import fail
 
@@ -30,6 +30,19 @@ def date_argument(value) -> date:
 	if found is None:
 		fail("invalid", "{0} is not a date.", str(value)[:40])
 	return found
+
+
+REPORT_DAYS = 30
+
+
+def report_period(filters) -> tuple[datetime, datetime]:
+	"""[start, end) of the whole days a report's `from_date` and `to_date` name: the last 30 days when
+	they are not given."""
+	first = date_argument(filters.get("from_date") or add_days(today(), -REPORT_DAYS))
+	last = date_argument(filters.get("to_date") or today())
+	if first > last:
+		fail("invalid", "The period starts after it ends.")
+	return get_datetime(first), get_datetime(add_days(last, 1))
 
 
 MAX_PAGE = 200

@@ -180,6 +180,7 @@ class TestReports(IQCTestCase):
 
 	def test_a_period_that_ends_before_it_starts_is_refused(self):
 		self.assertRefused(400, iqc_sla.execute, {"from_date": "2026-11-11", "to_date": "2026-11-10"})
+		self.assertRefused(400, iqc_sla.execute, {"from_date": "0000-00-00"})  # MySQL's zero date
 
 
 class TestMonitor(IQCTestCase):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_days, cint, flt, now_datetime, today
 
 from iqchannels.engine.stats import (
 	WAIT_BUCKETS,
@@ -21,10 +21,10 @@ from iqchannels.engine.stats import (
 )
 from iqchannels.records import roles, segments, settings
 from iqchannels.records.exceptions import fail
+from iqchannels.records.inputs import report_period
 from iqchannels.records.operators import full_name
 
 FILTER_FIELDS = ("line", "operator", "channel", "category", "result")
-DEFAULT_DAYS = 30
 STATUSES = ("Active", "Away", "Break", "Offline")
 # Seconds from one moment of a conversation to another, in SQL (averages are rounded to whole seconds).
 WAIT = "timestampdiff(second, c.opened_at, c.assigned_at)"
@@ -50,11 +50,7 @@ class Scope:
 		"""Rows of `table` whose `column` lies in the period and whose `fields` match the filters (by
 		default conversations opened in the period)."""
 		filters = frappe._dict(filters or {})
-		first = getdate(filters.from_date or add_days(today(), -DEFAULT_DAYS))
-		last = getdate(filters.to_date or today())
-		if first > last:
-			fail("invalid", "The period starts after it ends.")
-		start, end = get_datetime(first), get_datetime(add_days(last, 1))
+		start, end = report_period(filters)
 		operator = visible_operator(filters.get("operator"))
 		conditions = [f"{column} >= %(start)s", f"{column} < %(end)s"]
 		params = {"start": start, "end": end}

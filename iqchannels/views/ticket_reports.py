@@ -12,16 +12,16 @@ from datetime import datetime
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import cint, flt, now_datetime
 
 from iqchannels.engine.stats import percentile
 from iqchannels.engine.tickets import ACTIVE, DONE
 from iqchannels.records import roles, segments
 from iqchannels.records.exceptions import fail
+from iqchannels.records.inputs import report_period
 from iqchannels.records.operators import full_name
 from iqchannels.records.permissions import ticket_condition
 
-DEFAULT_DAYS = 30
 FILTER_FIELDS = ("line", "assignee", "ticket_type")
 # What the report groups by, and the ticket's column that holds it.
 GROUPS = {"Type": "ticket_type", "Line": "line", "Assignee": "assignee"}
@@ -47,11 +47,7 @@ class TicketScope:
 	@classmethod
 	def of(cls, filters) -> "TicketScope":
 		filters = frappe._dict(filters or {})
-		first = getdate(filters.from_date or add_days(today(), -DEFAULT_DAYS))
-		last = getdate(filters.to_date or today())
-		if first > last:
-			fail("invalid", "The period starts after it ends.")
-		start, end = get_datetime(first), get_datetime(add_days(last, 1))
+		start, end = report_period(filters)
 		conditions = ["opened_at >= %(start)s", "opened_at < %(end)s"]
 		params = {
 			"start": start,
