@@ -9,7 +9,7 @@ given, per visitor; texts, ids and files are bounded.
 import frappe
 from frappe.utils import cint
 
-from iqchannels.channels import telegram, widget
+from iqchannels.channels import telegram_links, widget
 from iqchannels.channels.base import Inbound
 from iqchannels.engine.messages import clean_text
 from iqchannels.flows import lifecycle
@@ -88,7 +88,7 @@ def start(
 		if current := open_conversation_of(client, chat.name):
 			answer["queue"] = position_and_wait(current)
 	# Going on in Telegram joins the same profile: offered once there is one to join.
-	answer["telegram_link"] = telegram.start_link(chat, client) if client else None
+	answer["telegram_link"] = telegram_links.start_link(chat, client) if client else None
 	return answer
 
 

@@ -7,8 +7,9 @@ audio, stickers (a static one as it is, an animated or video one by its thumbnai
 contacts as text. Its files are fetched with getFile and checked like every other upload; one that is
 not accepted is named in `refused`, and the client is told why. The client is known by their Telegram
 user id (one profile per Telegram user), described by the sender's name, @username and language.
-`/start <payload>` with a payload the site signed (`start_link`, the web chat's "Continue in Telegram")
-joins the visitor's profile instead of making a new one.
+`/start <payload>` with a payload the site signed (telegram_links, the web chat's "Continue in
+Telegram") joins the visitor's profile instead of making a new one. The Bot API itself is called
+through telegram_api.
 
 What goes out: text with sendMessage, images with sendPhoto, other files with sendDocument (the private
 file's bytes uploaded), the operator's typing with sendChatAction. Telegram's refusals become
@@ -21,115 +22,31 @@ site's webhook with the channel's secret as `secret_token`, or removes it for po
 is shown on the channel's form rather than failing the save.
 """
 
-import base64
-import hashlib
-import hmac
 import os
-import re
-import time
 from urllib.parse import quote
 
 import frappe
-import requests
 from frappe import _
 from frappe.utils import cint, get_url
 
 from iqchannels.channels.base import ChannelAdapter, DeliveryError, Inbound
-from iqchannels.records import channel_errors, files, settings, signing
-from iqchannels.records.clients import identity_owner
+from iqchannels.channels.telegram_api import CHANNEL_TYPE, BotApi, TelegramError
+from iqchannels.channels.telegram_links import start_join
+from iqchannels.records import channel_errors, files, settings
 from iqchannels.records.messages import stored_client_message
 
-CHANNEL_TYPE = "Telegram"
-DEFAULT_API = "https://api.telegram.org"
 WEBHOOK_METHOD = "/api/method/iqchannels.api.telegram.webhook"
 ALLOWED_UPDATES = ["message", "edited_message"]
-TIMEOUT_SECONDS = 15
 TYPING_TIMEOUT_SECONDS = 3
 # Telegram shows "typing…" for 5 seconds: one chat action every 4 keeps it on without flooding.
 TYPING_EVERY_SECONDS = 4
 # sendPhoto takes photos up to 10 MB of these kinds; other images go as documents.
 PHOTO_EXTENSIONS = {"jpg", "jpeg", "png", "webp"}
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
-# The start link of the web chat: <client>_<expiry, base 36>_<signature>, at most 64 of [A-Za-z0-9_-].
-START_LINK_SECONDS = 24 * 3600
-START_PAYLOAD = re.compile(r"^([0-9]{1,12})_([0-9a-z]{1,8})_([A-Za-z0-9_-]{22})$")
-
-session = requests.Session()
-
-
-class TelegramError(Exception):
-	"""The Bot API refused a call (`code` its error_code) or could not be reached (`code` None)."""
-
-	def __init__(self, code: int | None, description: str, retry_after: float | None = None):
-		super().__init__(description)
-		self.code = code
-		self.description = description
-		self.retry_after = retry_after
 
 
 class Unreadable(Exception):
 	"""An update that cannot be understood: acknowledged, and logged with this reason."""
-
-
-class BotApi:
-	"""A channel's bot: its token, and the Bot API at the channel's base URL."""
-
-	def __init__(self, channel):
-		self.base = (channel.get("api_base_url") or DEFAULT_API).strip().rstrip("/")
-		self.token = channel.get_password("bot_token", raise_exception=False) or ""
-
-	def call(self, method: str, params: dict | None = None, upload: dict | None = None, timeout=None):
-		"""The method's result; `upload`: {field: (file name, bytes)} sent as multipart/form-data."""
-		if not self.token:
-			raise TelegramError(None, _("The channel has no bot token."))
-		url = f"{self.base}/bot{self.token}/{method}"
-		try:
-			if upload:
-				data = {k: str(v) for k, v in (params or {}).items() if v is not None}
-				answer = session.post(url, data=data, files=upload, timeout=timeout or TIMEOUT_SECONDS)
-			else:
-				answer = session.post(url, json=params or {}, timeout=timeout or TIMEOUT_SECONDS)
-		except requests.Timeout:
-			raise TelegramError(None, _("Telegram did not answer in time.")) from None
-		except requests.RequestException as e:
-			raise TelegramError(
-				None, _("Telegram cannot be reached: {0}").format(self.hide_token(e))
-			) from None
-		try:
-			body = answer.json()
-		except ValueError:
-			raise TelegramError(answer.status_code, f"HTTP {answer.status_code}") from None
-		if body.get("ok"):
-			return body.get("result")
-		parameters = body.get("parameters") or {}
-		raise TelegramError(
-			cint(body.get("error_code")) or answer.status_code,
-			str(body.get("description") or f"HTTP {answer.status_code}"),
-			retry_after=parameters.get("retry_after"),
-		)
-
-	def download(self, file_path: str, max_bytes: int) -> bytes | None:
-		"""A file's bytes; None when it is larger than `max_bytes`."""
-		url = f"{self.base}/file/bot{self.token}/{quote(file_path)}"
-		try:
-			with session.get(url, stream=True, timeout=TIMEOUT_SECONDS) as answer:
-				if answer.status_code != 200:
-					raise TelegramError(answer.status_code, f"HTTP {answer.status_code}")
-				content = b""
-				for chunk in answer.iter_content(64 * 1024):
-					content += chunk
-					if len(content) > max_bytes:
-						return None
-				return content
-		except requests.RequestException as e:
-			raise TelegramError(
-				None, _("Telegram cannot be reached: {0}").format(self.hide_token(e))
-			) from None
-
-	def hide_token(self, error: Exception) -> str:
-		"""An error's text without the token, which Requests puts in the URLs it names."""
-		text = f"{type(error).__name__}: {error}"
-		return text.replace(self.token, "<token>") if self.token else text
 
 
 # --- what comes in ----------------------------------------------------------------------------------
@@ -320,59 +237,6 @@ def take_file(channel, message: dict, inbound: Inbound, found: dict, kind: str, 
 	except frappe.ValidationError as e:
 		frappe.clear_last_message()
 		inbound.refused.append(str(e))
-
-
-# --- /start links from the web chat -----------------------------------------------------------------
-
-
-def start_link(widget_channel, client) -> str | None:
-	"""The link that opens the bot of the web chat's Telegram channel and joins `client`'s profile
-	there; None when the web chat has no Telegram channel with a known bot."""
-	name = widget_channel.get("continue_in_telegram")
-	if not name or not client:
-		return None
-	telegram = frappe.get_cached_doc("IQC Channel", name)
-	if telegram.channel_type != CHANNEL_TYPE or not telegram.enabled or not telegram.bot_username:
-		return None
-	expires = base36(int(time.time()) + START_LINK_SECONDS)
-	payload = f"{cint(client)}_{expires}_{start_signature(telegram, cint(client), expires)}"
-	return f"https://t.me/{telegram.bot_username}?start={payload}"
-
-
-def start_signature(telegram, client: int, expires: str) -> str:
-	secret = telegram.get_password("secret", raise_exception=False) or ""
-	digest = hmac.new(secret.encode(), f"telegram-start:{client}:{expires}".encode(), hashlib.sha256).digest()
-	return base64.urlsafe_b64encode(digest).decode()[:22]
-
-
-def start_join(channel, payload: str, user_id: int) -> str | None:
-	"""The profile a signed /start payload names; None for a payload that is not the site's, expired,
-	or when this Telegram user already has a profile of their own (an identity is never moved)."""
-	match = START_PAYLOAD.match(payload or "")
-	if not match or not channel.get_password("secret", raise_exception=False):
-		return None
-	client, expires, signature = match.groups()
-	if not signing.same(start_signature(channel, int(client), expires), signature):
-		return None
-	if int(expires, 36) < time.time():
-		return None
-	target = frappe.db.get_value("IQC Client", client, ["name", "merged_into"], as_dict=True)
-	if not target:
-		return None
-	target = str(target.merged_into or target.name)
-	owner = identity_owner(channel.name, str(user_id))
-	if owner and str(owner) != target:
-		return None
-	return target
-
-
-def base36(number: int) -> str:
-	digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-	out = ""
-	while number:
-		number, rest = divmod(number, 36)
-		out = digits[rest] + out
-	return out or "0"
 
 
 # --- what goes out ----------------------------------------------------------------------------------

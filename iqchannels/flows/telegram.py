@@ -20,7 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
-from iqchannels.channels import telegram
+from iqchannels.channels import telegram, telegram_api
 from iqchannels.flows.receiving import receive
 from iqchannels.records import channel_errors
 
@@ -82,20 +82,20 @@ def poll(name: str, timeout: float = DEFAULT_POLL_TIMEOUT, failures: dict | None
 	offset = cint(channel.telegram_offset)
 	# A long poll holds no transaction open: the next read sees what others committed meanwhile.
 	frappe.db.commit()
-	api = telegram.BotApi(channel)
+	api = telegram_api.BotApi(channel)
 	params = {"timeout": int(timeout), "allowed_updates": telegram.ALLOWED_UPDATES}
 	if offset:
 		params["offset"] = offset
 	try:
 		try:
-			updates = api.call("getUpdates", params, timeout=timeout + telegram.TIMEOUT_SECONDS)
-		except telegram.TelegramError as e:
+			updates = api.call("getUpdates", params, timeout=timeout + telegram_api.TIMEOUT_SECONDS)
+		except telegram_api.TelegramError as e:
 			if e.code != 409:
 				raise
 			# A webhook is still set from the channel's Webhook mode: polling needs it gone.
 			api.call("deleteWebhook")
-			updates = api.call("getUpdates", params, timeout=timeout + telegram.TIMEOUT_SECONDS)
-	except telegram.TelegramError as e:
+			updates = api.call("getUpdates", params, timeout=timeout + telegram_api.TIMEOUT_SECONDS)
+	except telegram_api.TelegramError as e:
 		frappe.db.rollback()
 		channel_errors.report(name, polling_error(e))
 		frappe.db.commit()
@@ -134,7 +134,7 @@ def take_polled(channel, update: dict, failures: dict) -> None:
 	frappe.db.commit()
 
 
-def polling_error(error: telegram.TelegramError) -> str:
+def polling_error(error: telegram_api.TelegramError) -> str:
 	if error.code in (401, 404):
 		return _("Telegram does not accept the bot's token ({0}).").format(error.description)
 	if error.code is None:
@@ -148,7 +148,7 @@ def poll_all_once(timeout: float = 0) -> dict:
 	for name in polling_channels():
 		try:
 			done[name] = poll(name, timeout)
-		except telegram.TelegramError as e:
+		except telegram_api.TelegramError as e:
 			done[name] = str(e)
 	return done
 
@@ -174,7 +174,7 @@ class ChannelPoller(threading.Thread):
 					poll(self.channel, self.timeout, failures, self.busy)
 					errors = 0
 					continue
-				except telegram.TelegramError:
+				except telegram_api.TelegramError:
 					errors += 1  # kept as the channel's last error by `poll`
 				except Exception:
 					frappe.db.rollback()

@@ -17,7 +17,7 @@ import frappe
 from frappe.tests.test_api import make_request
 from frappe.utils import get_test_client, now_datetime
 
-from iqchannels.channels import registry
+from iqchannels.channels import registry, telegram_api, telegram_links
 from iqchannels.channels import telegram as adapter
 from iqchannels.flows import lifecycle
 from iqchannels.flows import telegram as updates
@@ -315,7 +315,7 @@ class TestTelegramInbound(TelegramCase):
 			widget, "visitor-" + frappe.generate_hash(length=8), {"full_name": "Web Visitor"}
 		)
 		frappe.db.commit()
-		link = adapter.start_link(widget, visitor)
+		link = telegram_links.start_link(widget, visitor)
 		self.assertTrue(link.startswith("https://t.me/iqc_standin_bot?start="), link)
 		payload = parse_qs(urlsplit(link).query)["start"][0]
 		self.assertRegex(payload, r"^[A-Za-z0-9_-]{1,64}$")
@@ -623,7 +623,7 @@ class TestTelegramPolling(IQCTestCase):
 		second = self.standin.push(document_update(pdf, "a.pdf", caption="two", sender=sender))
 		self.standin.push(text_update("three", sender=sender))
 		self.standin.fail_next("getFile", 500, "Internal Server Error")
-		with self.assertRaises(adapter.TelegramError):
+		with self.assertRaises(telegram_api.TelegramError):
 			updates.poll(self.channel.name, timeout=0)
 		self.assertEqual(self.texts(), ["one"])
 		self.assertEqual(self.offset(), first["update_id"] + 1)
