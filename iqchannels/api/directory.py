@@ -153,10 +153,15 @@ def save_preferences(relevance_days: int | str, birthday_notice_days: int | str 
 
 
 def whole_number(value, message: str) -> int:
+	"""`value` as a whole number of at most 9 digits (written in any script's digits); else `message`."""
 	text = str(value).strip()
-	if not text.lstrip("-").isdigit():
+	try:
+		number = int(text) if len(text.lstrip("-")) <= 9 else None
+	except ValueError:
+		number = None
+	if number is None:
 		fail("invalid", message)
-	return int(text)
+	return number
 
 
 @frappe.whitelist(methods=["POST"])

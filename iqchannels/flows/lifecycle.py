@@ -15,6 +15,7 @@ from iqchannels.engine.routing import Assignment
 from iqchannels.flows.group_relay import deliver
 from iqchannels.records import realtime, settings, wakeups
 from iqchannels.records.exceptions import fail
+from iqchannels.records.inputs import plain_number
 from iqchannels.records.lines import is_working_now, line_for
 from iqchannels.records.messages import add_message, add_system_message
 from iqchannels.records.operators import full_name
@@ -340,7 +341,7 @@ def rate(conversation, rating, comment: str | None = None):
 		fail("conflict", "A conversation can be rated once it is closed.")
 	if conversation.csat_rating:
 		fail("conflict", "This conversation is already rated.")
-	if isinstance(rating, bool) or not str(rating).isdigit() or not 1 <= int(rating) <= 5:
+	if not 1 <= (plain_number(rating) or 0) <= 5:
 		fail("invalid", "The rating must be a whole number from 1 to 5.")
 	comment = (comment or "").strip() or None
 	if comment and len(comment) > MAX_RATING_COMMENT:

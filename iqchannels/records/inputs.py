@@ -1,6 +1,7 @@
 """Arguments as people and programs send them, read with a refusal a person understands when they are
 malformed (layer: records and infrastructure)."""
 
+import re
 from datetime import date, datetime
 
 import frappe
@@ -30,6 +31,18 @@ def date_argument(value) -> date:
 	if found is None:
 		fail("invalid", "{0} is not a date.", str(value)[:40])
 	return found
+
+
+PLAIN_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def plain_number(value) -> int | None:
+	"""A whole number as sent, in at most 18 ASCII digits (a record's name, a rating); None for anything
+	else, a bool or digits of other scripts among them (`isdigit` accepts "²", which `int` refuses)."""
+	if isinstance(value, bool) or value is None:
+		return None
+	text = str(value).strip()
+	return int(text) if PLAIN_NUMBER.fullmatch(text) else None
 
 
 REPORT_DAYS = 30

@@ -23,6 +23,7 @@ from iqchannels.engine.tickets import (
 from iqchannels.records import realtime, settings
 from iqchannels.records.exceptions import fail
 from iqchannels.records.followers import followers_of
+from iqchannels.records.inputs import plain_number
 from iqchannels.records.operators import full_name
 from iqchannels.records.rows import fast_insert
 
@@ -53,9 +54,10 @@ ACTION_TO = {
 
 
 def ticket_doc(name):
-	if not str(name or "").isdigit() or not frappe.db.exists("IQC Ticket", int(name)):
+	number = plain_number(name)
+	if number is None or not frappe.db.exists("IQC Ticket", number):
 		fail("not_found", "Ticket {0} does not exist.", name)
-	return frappe.get_doc("IQC Ticket", int(name))
+	return frappe.get_doc("IQC Ticket", number)
 
 
 def state_of(ticket) -> TicketState:

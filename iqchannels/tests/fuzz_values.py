@@ -44,6 +44,9 @@ HOSTILE = [
 	"NaN",
 	"-1",
 	"9" * 40,
+	"9" * 5000,  # past the 4,300 digits Python's int() reads from text
+	"²",  # a digit to str.isdigit(), not to int()
+	"١٢",  # Arabic-Indic digits: int() reads them as 12
 	"1e5",
 	"2026-02-30",
 	"9999-12-31 23:59:59",

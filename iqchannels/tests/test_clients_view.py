@@ -171,7 +171,7 @@ class TestClientsView(IQCTestCase):
 
 	def test_preferences_refuse_what_is_out_of_range_and_change_nothing(self):
 		frappe.set_user(self.ann)
-		for bad in (6, 91, "soon", "", -3):
+		for bad in (6, 91, "soon", "", -3, "²", "9" * 5000):
 			self.assertRefused(400, api.save_preferences, bad)
 		self.assertRefused(400, api.save_preferences, 30, 31)
 		self.assertEqual(api.preferences(), {"relevance_days": 60, "birthday_notice_days": 3})

@@ -66,7 +66,7 @@ class TestRating(IQCTestCase):
 
 	def test_bad_ratings_and_other_peoples_conversations_are_refused(self):
 		self.close()
-		for rating in (0, 6, "five", 4.5, True, None):
+		for rating in (0, 6, "five", 4.5, True, None, "³", "9" * 5000):
 			self.assertRefused(400, self.rate, rating=rating)
 		self.assertRefused(400, self.rate, rating=3, comment="x" * 1001)
 		other = client_writes(self.channel, unique("crm"), "Someone else").conversation

@@ -178,6 +178,7 @@ class TestWhoSeesWhat(TicketTestCase):
 		make_line([stranger])
 		frappe.set_user(stranger)
 		self.assertRefused(403, api.ticket, ticket.name)
+		self.assertRefused(404, api.ticket, "²")  # a digit to `isdigit`, not to `int`
 		self.assertEqual(api.tickets(view="lines")["tickets"], [])
 		self.assertEqual(frappe.get_list("IQC Ticket", pluck="name"), [])
 		frappe.set_user("Administrator")

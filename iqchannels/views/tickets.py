@@ -89,8 +89,8 @@ def ticket_list(
 def search_filters(search: str) -> dict:
 	term = search.strip()
 	or_filters = {"subject": ["like", f"%{term}%"], "client_name": ["like", f"%{term}%"]}
-	if term.lstrip("#").isdigit():
-		or_filters["name"] = int(term.lstrip("#"))
+	if (number := inputs.plain_number(term.lstrip("#"))) is not None:
+		or_filters["name"] = number
 	return or_filters
 
 
@@ -251,9 +251,10 @@ def tickets_for_client(client: str | None, ticket: str | int | None = None) -> d
 	one asked for. Another client's ticket is unknown to them."""
 	filters = {"client": str(client or "")}
 	if ticket is not None:
-		if not str(ticket).lstrip("#").isdigit():
+		number = inputs.plain_number(str(ticket).lstrip("#"))
+		if number is None:
 			fail("invalid", "{0} must be a ticket number.", "ticket")
-		filters["name"] = int(str(ticket).lstrip("#"))
+		filters["name"] = number
 	rows = (
 		frappe.get_all(
 			"IQC Ticket", filters=filters, fields=CLIENT_FIELDS, order_by="name desc", limit=inputs.MAX_PAGE
