@@ -289,13 +289,20 @@ def text(value) -> str | None:
 	return value or None
 
 
-def whole(value, field: str) -> int:
+INT_MAX = 2_147_483_647  # the largest number an Int field stores
+LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last moment a datetime holds
+
+
+def whole(value, field: str, most: int = INT_MAX) -> int:
 	if value in (None, ""):
 		return 0
 	try:
-		return int(str(value).strip())
+		number = int(str(value).strip())
 	except ValueError:
 		raise BadEvent("{0} must be a whole number.", field) from None
+	if abs(number) > most:
+		raise BadEvent("{0} is out of range.", field)
+	return number
 
 
 def epoch(value, field: str) -> int:
@@ -306,7 +313,7 @@ def epoch(value, field: str) -> int:
 		except ValueError:
 			raise BadEvent("{0} must be a time: seconds since 1970 or ISO 8601.", field) from None
 		return int((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp())
-	seconds = whole(value, field)
+	seconds = whole(value, field, most=LAST_SECOND)
 	if seconds <= 0:
 		raise BadEvent("{0} must be a time: seconds since 1970 or ISO 8601.", field)
 	return seconds

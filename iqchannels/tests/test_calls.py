@@ -330,6 +330,9 @@ class TestMangoRefusals(CallsCase):
 			{**self.inbound("op", 1, "Appeared", 0, self.ext), "call_state": "Exploded"},
 			{**self.inbound("op", 1, "Appeared", 0, self.ext), "entry_id": ""},
 			{**self.inbound("op", 1, "Appeared", 0, self.ext), "timestamp": "yesterday"},
+			{**self.inbound("op", 1, "Appeared", 0, self.ext), "timestamp": 10**30},
+			{**self.inbound("op", 1, "Appeared", 0, self.ext), "seq": "9" * 5000},
+			{**self.inbound("op", 1, "Appeared", 0, self.ext), "seq": 2**40},
 			{**self.inbound("op", 1, "Appeared", 0, self.ext), "seq": "first"},
 			{**self.inbound("op", 1, "Appeared", 0, self.ext), "from": "79151112233"},
 		]
