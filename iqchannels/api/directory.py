@@ -12,7 +12,7 @@ from iqchannels.api.operator import require_operator
 from iqchannels.flows import group_chats, proactive
 from iqchannels.records import followers, roles
 from iqchannels.records.exceptions import fail, http_errors
-from iqchannels.records.inputs import json_argument
+from iqchannels.records.inputs import json_argument, plain_number
 from iqchannels.records.operators import full_name, is_member, line_members, lines_of, operator_doc
 from iqchannels.records.segments import limited_segments, lines_in, may_see_line
 from iqchannels.views import clients_directory as directory
@@ -153,12 +153,7 @@ def save_preferences(relevance_days: int | str, birthday_notice_days: int | str 
 
 
 def whole_number(value, message: str) -> int:
-	"""`value` as a whole number of at most 9 digits (written in any script's digits); else `message`."""
-	text = str(value).strip()
-	try:
-		number = int(text) if len(text.lstrip("-")) <= 9 else None
-	except ValueError:
-		number = None
+	number = plain_number(value)
 	if number is None:
 		fail("invalid", message)
 	return number

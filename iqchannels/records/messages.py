@@ -6,6 +6,7 @@ from frappe.utils import cint, now_datetime
 
 from iqchannels.engine.messages import MessageStamp, group_starts
 from iqchannels.records import realtime
+from iqchannels.records.inputs import page_length
 from iqchannels.records.operators import full_name
 from iqchannels.records.rows import fast_insert
 
@@ -45,7 +46,6 @@ CLIENT_VISIBLE_FIELDS = [
 	"sent_at",
 	"external_id",
 ]
-MAX_PAGE = 200
 # Delivery states only move forward: a late "delivered" never undoes "read".
 PROGRESS = {"Pending": 0, "Failed": 0, "Sent": 1, "Delivered": 2, "Read": 3}
 # What a client's side may report of a reply it received.
@@ -253,7 +253,7 @@ def history_page(
 ) -> tuple[list, bool]:
 	"""`limit` messages before `before` (all if None), oldest first, with one older message in front
 	when there are more."""
-	limit = min(max(limit, 1), MAX_PAGE)
+	limit = page_length(limit)
 	if before:
 		filters["name"] = ["<", before]
 	rows = frappe.get_all(
